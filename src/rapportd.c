@@ -1,0 +1,244 @@
+/* rapportd: the daemon. This file is its command line: parse options, load
+ * the configuration, then run the requested mode. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "import.h"
+#include "log.h"
+#include "parsew.h"
+#include "store.h"
+
+static volatile int stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: rapportd [-c FILE] [-v] --check-config\n"
+		"       rapportd [-c FILE] [-v] [--account NAME] [--folder NAME] --import PATH...\n"
+		"\n"
+		"rapport's daemon: reads the liaison's mail into the rapport database.\n"
+		"\n"
+		"Modes:\n"
+		"      --check-config  validate the configuration and exit (0 valid, 1 not)\n"
+		"      --import        import the mbox files and maildirs named after the\n"
+		"                      options into the database, then exit\n"
+		"\n"
+		"Options:\n"
+		"  -c, --config FILE   configuration file (default %s)\n"
+		"      --account NAME  account the imported mail belongs to (required when\n"
+		"                      the configuration has more than one)\n"
+		"      --folder NAME   folder name for an imported mbox (default: its file\n"
+		"                      name; INBOX marks mail as received, Sent as sent)\n"
+		"  -v, --verbose       debug messages\n"
+		"  -h, --help          this text\n"
+		"  -V, --version       the version\n"
+		"\n"
+		"Exit status: 0 success, 1 an error (explained on stderr), 2 usage.\n",
+		CONF_DEFAULT_PATH);
+}
+
+static int load_conf(const char *path, struct conf *c)
+{
+	struct strlist errors = {0}, warnings = {0};
+	int r = conf_load(path, c, &errors, &warnings);
+	for (size_t i = 0; i < warnings.n; i++)
+		log_warnx("%s", warnings.v[i]);
+	for (size_t i = 0; i < errors.n; i++)
+		log_err("%s", errors.v[i]);
+	sl_free(&errors);
+	sl_free(&warnings);
+	return r;
+}
+
+struct progress {
+	bool tty;
+	time_t last;
+	time_t start;
+};
+
+static void report(void *ud, const char *source, const char *position, const char *reason,
+		   const struct import_stats *st)
+{
+	struct progress *p = ud;
+	if (position) {
+		if (p->tty)
+			fputs("\r\033[K", stderr);
+		log_warnx("%s: %s: rejected: %s", source, position, reason);
+		return;
+	}
+	time_t now = time(NULL);
+	if (!p->tty || now == p->last)
+		return;
+	p->last = now;
+	double secs = difftime(now, p->start);
+	fprintf(stderr, "\r\033[K%llu messages read, %.0f/s", (unsigned long long)st->read,
+		secs > 0 ? (double)st->read / secs : 0.0);
+}
+
+static int do_import(const struct conf *c, const char *account, const char *folder,
+		     char **paths, int n)
+{
+	const struct conf_account *a = NULL;
+	if (account) {
+		a = conf_account_find(c, account);
+		if (!a) {
+			log_err("%s: no account named \"%s\"", c->path, account);
+			return 1;
+		}
+	} else if (c->n_accounts == 1) {
+		a = &c->accounts[0];
+	} else {
+		log_err("%s: %s: name the account with --account", c->path,
+			c->n_accounts ? "the configuration has several accounts"
+				      : "the configuration has no account");
+		return c->n_accounts ? 2 : 1;
+	}
+
+	struct parsew *w;
+	int r = parsew_start(NULL, 0, &w);
+	if (r < 0) {
+		log_err("cannot start the parse worker: %s", strerror(-r));
+		return 1;
+	}
+	struct store *st;
+	char *why = NULL;
+	if ((r = store_open(c->database, STORE_RW, &st, &why)) < 0) {
+		log_err("%s", why);
+		free(why);
+		parsew_stop(w);
+		return 1;
+	}
+	if (store_begin(st) < 0 || store_sync_roster(st, c) < 0 || store_commit(st) < 0) {
+		log_err("%s: cannot store the roster: %s", c->database, store_errmsg(st));
+		store_close(st);
+		parsew_stop(w);
+		return 1;
+	}
+	struct progress prog = {isatty(STDERR_FILENO) == 1, 0, time(NULL)};
+	struct import *im;
+	if (import_new(st, w, c, a, report, &prog, &im) < 0) {
+		log_err("%s: %s", c->database, store_errmsg(st));
+		store_close(st);
+		parsew_stop(w);
+		return 1;
+	}
+	import_set_stop_flag(im, &stop_requested);
+	int failed = 0;
+	for (int i = 0; i < n && !stop_requested; i++) {
+		r = import_path(im, paths[i], folder);
+		if (prog.tty)
+			fputs("\r\033[K", stderr);
+		if (r == -EINTR)
+			break;
+		if (r < 0) {
+			failed++;
+			if (r == -EBADMSG)
+				log_err("%s: not an mbox file (the first line is not a \"From \" "
+					"line) nor a maildir (no cur/ or new/)", paths[i]);
+			else if (r == -EIO)
+				log_err("%s: database error, this file's last batch was not "
+					"stored: %s", paths[i], store_errmsg(st));
+			else
+				log_err("%s: %s", paths[i], strerror(-r));
+		}
+	}
+	struct import_stats s = *import_stats(im);
+	if (import_finish(im) < 0) {
+		log_err("%s: cannot commit: %s", c->database, store_errmsg(st));
+		failed++;
+	}
+	double secs = difftime(time(NULL), prog.start);
+	printf("account %s: %llu messages read in %.0f s\n", a->name,
+	       (unsigned long long)s.read, secs);
+	printf("  stored      %llu\n", (unsigned long long)s.stored);
+	printf("  duplicates  %llu\n", (unsigned long long)s.duplicates);
+	printf("  rejected    %llu\n", (unsigned long long)s.rejected);
+	for (int k = 0; k < REJ_N; k++)
+		if (s.rejected_by[k])
+			printf("    %-36s %llu\n", import_reject_name((enum import_reject)k),
+			       (unsigned long long)s.rejected_by[k]);
+	if (stop_requested)
+		printf("interrupted: what was read so far is stored\n");
+	store_close(st);
+	parsew_stop(w);
+	return failed || s.rejected || stop_requested ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_CHECK = 256, OPT_IMPORT, OPT_ACCOUNT, OPT_FOLDER };
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"check-config", no_argument, NULL, OPT_CHECK},
+		{"import", no_argument, NULL, OPT_IMPORT},
+		{"account", required_argument, NULL, OPT_ACCOUNT},
+		{"folder", required_argument, NULL, OPT_FOLDER},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *config = CONF_DEFAULT_PATH, *account = NULL, *folder = NULL;
+	bool verbose = false, check = false, import = false;
+	int o;
+
+	while ((o = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c': config = optarg; break;
+		case 'v': verbose = true; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("rapportd %s\n", PACKAGE_VERSION); return 0;
+		case OPT_CHECK: check = true; break;
+		case OPT_IMPORT: import = true; break;
+		case OPT_ACCOUNT: account = optarg; break;
+		case OPT_FOLDER: folder = optarg; break;
+		default: usage(stderr); return 2;
+		}
+	}
+	log_init("rapportd", verbose);
+	if (check + import != 1) {
+		fprintf(stderr, "rapportd: choose one mode: --check-config or --import\n");
+		usage(stderr);
+		return 2;
+	}
+	if (import && optind == argc) {
+		fprintf(stderr, "rapportd: --import needs at least one mbox file or maildir\n");
+		return 2;
+	}
+	if (check && optind != argc) {
+		fprintf(stderr, "rapportd: unexpected argument: %s\n", argv[optind]);
+		return 2;
+	}
+
+	struct conf c;
+	if (load_conf(config, &c) < 0)
+		return 1;
+	int ret = 0;
+	if (check) {
+		printf("%s: configuration is valid (%zu accounts, %zu roster clients, %zu "
+		       "departments)\n", config, c.n_accounts, c.n_clients, c.n_departments);
+	} else {
+		struct sigaction sa = {0};
+		sa.sa_handler = on_stop;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		ret = do_import(&c, account, folder, argv + optind, argc - optind);
+	}
+	conf_free(&c);
+	return ret;
+}

@@ -1,0 +1,629 @@
+/* store: see store.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store.h"
+
+/* Schema version 1. Each later version appends a migration here; a
+ * database is brought forward one step at a time inside a transaction. */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE accounts(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+	"CREATE TABLE folders(id INTEGER PRIMARY KEY,"
+	" account_id INTEGER NOT NULL REFERENCES accounts(id),"
+	" name TEXT NOT NULL, role TEXT NOT NULL DEFAULT '',"
+	" uidvalidity INTEGER NOT NULL DEFAULT 0, last_uid INTEGER NOT NULL DEFAULT 0,"
+	" last_sync INTEGER NOT NULL DEFAULT 0, UNIQUE(account_id, name));"
+	"CREATE TABLE messages(id INTEGER PRIMARY KEY,"
+	" account_id INTEGER NOT NULL REFERENCES accounts(id),"
+	" message_id TEXT NOT NULL, synthetic_id INTEGER NOT NULL,"
+	" date INTEGER NOT NULL, date_source TEXT NOT NULL,"
+	" from_addr TEXT, from_name TEXT, subject TEXT NOT NULL, subject_norm TEXT NOT NULL,"
+	" in_reply_to TEXT, list_id TEXT, kind TEXT NOT NULL, direction TEXT NOT NULL,"
+	" in_inbox INTEGER NOT NULL, bounce_orig_id TEXT,"
+	" bounce_per_recipient INTEGER NOT NULL DEFAULT 0, added_at INTEGER NOT NULL,"
+	" UNIQUE(account_id, message_id));"
+	"CREATE INDEX messages_date ON messages(account_id, date);"
+	"CREATE INDEX messages_from ON messages(from_addr);"
+	"CREATE TABLE recipients(message INTEGER NOT NULL REFERENCES messages(id),"
+	" field TEXT NOT NULL, addr TEXT NOT NULL,"
+	" PRIMARY KEY(message, field, addr)) WITHOUT ROWID;"
+	"CREATE INDEX recipients_addr ON recipients(addr);"
+	"CREATE TABLE refs(message INTEGER NOT NULL REFERENCES messages(id),"
+	" pos INTEGER NOT NULL, ref TEXT NOT NULL, PRIMARY KEY(message, pos)) WITHOUT ROWID;"
+	"CREATE INDEX refs_ref ON refs(ref);"
+	"CREATE TABLE bounce_failed(message INTEGER NOT NULL REFERENCES messages(id),"
+	" addr TEXT NOT NULL, PRIMARY KEY(message, addr)) WITHOUT ROWID;"
+	"CREATE TABLE locations(message INTEGER NOT NULL REFERENCES messages(id),"
+	" folder INTEGER NOT NULL REFERENCES folders(id), uid INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY(message, folder)) WITHOUT ROWID;"
+	"CREATE INDEX locations_folder ON locations(folder);"
+	"CREATE TABLE quarantine(id INTEGER PRIMARY KEY, account_id INTEGER,"
+	" source TEXT NOT NULL, position TEXT NOT NULL, reason TEXT NOT NULL,"
+	" added_at INTEGER NOT NULL, UNIQUE(source, position));"
+	"CREATE TABLE departments(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+	"CREATE TABLE department_domains(domain TEXT PRIMARY KEY,"
+	" department INTEGER NOT NULL REFERENCES departments(id));"
+	"CREATE TABLE clients(id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+	" department TEXT, source TEXT NOT NULL, UNIQUE(source, name));"
+	"CREATE TABLE client_addresses(addr TEXT PRIMARY KEY,"
+	" client INTEGER NOT NULL REFERENCES clients(id));"
+	"CREATE TABLE threads(message INTEGER PRIMARY KEY REFERENCES messages(id),"
+	" thread INTEGER NOT NULL);"
+	"CREATE INDEX threads_thread ON threads(thread);"
+	"CREATE TABLE scores(account_id INTEGER NOT NULL REFERENCES accounts(id),"
+	" client INTEGER NOT NULL REFERENCES clients(id), as_of INTEGER NOT NULL,"
+	" computed_at INTEGER NOT NULL, out_weight REAL, in_weight REAL, reciprocity REAL,"
+	" response_rate REAL, answered INTEGER, decided INTEGER, initiation_balance REAL,"
+	" volume REAL, tie_strength INTEGER, class TEXT, one_sided INTEGER, phase TEXT,"
+	" trend TEXT, client_latency_hours REAL, liaison_latency_hours REAL,"
+	" PRIMARY KEY(account_id, client));"
+	"CREATE TABLE nudges(id INTEGER PRIMARY KEY,"
+	" account_id INTEGER NOT NULL REFERENCES accounts(id),"
+	" client INTEGER NOT NULL REFERENCES clients(id), kind TEXT NOT NULL,"
+	" thread_key TEXT NOT NULL, due_at INTEGER NOT NULL, state TEXT NOT NULL,"
+	" snooze_until INTEGER, reason TEXT, created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL, UNIQUE(account_id, kind, client, thread_key));",
+};
+
+enum stmt {
+	S_ACCOUNT_GET, S_ACCOUNT_ADD, S_FOLDER_GET, S_FOLDER_ADD, S_FOLDER_ROLE,
+	S_MSG_ADD, S_MSG_ID, S_MSG_INBOX, S_RCPT_ADD, S_REF_ADD, S_BOUNCE_ADD, S_LOC_ADD,
+	S_QUAR_ADD, S_FOLDER_STATE, S_FOLDER_SET_STATE, S_EACH_FOLDER, S_COUNT, S_COUNT_QUAR,
+	S_ROSTER_DEL_ADDR, S_ROSTER_DEL_CLIENT, S_DEPT_DEL_DOMAIN, S_DEPT_DEL,
+	S_CLIENT_ADD, S_CLIENT_ADDR_ADD, S_DEPT_ADD, S_DEPT_DOMAIN_ADD,
+	S_N
+};
+
+static const char *const sql[S_N] = {
+	[S_ACCOUNT_GET] = "SELECT id FROM accounts WHERE name = ?1",
+	[S_ACCOUNT_ADD] = "INSERT INTO accounts(name) VALUES(?1)",
+	[S_FOLDER_GET] = "SELECT id FROM folders WHERE account_id = ?1 AND name = ?2",
+	[S_FOLDER_ADD] = "INSERT INTO folders(account_id, name, role) VALUES(?1, ?2, ?3)",
+	[S_FOLDER_ROLE] = "UPDATE folders SET role = ?2 WHERE id = ?1 AND role <> ?2",
+	[S_MSG_ADD] = "INSERT INTO messages(account_id, message_id, synthetic_id, date,"
+		      " date_source, from_addr, from_name, subject, subject_norm, in_reply_to,"
+		      " list_id, kind, direction, in_inbox, bounce_orig_id, bounce_per_recipient,"
+		      " added_at) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)"
+		      " ON CONFLICT(account_id, message_id) DO NOTHING",
+	[S_MSG_ID] = "SELECT id FROM messages WHERE account_id = ?1 AND message_id = ?2",
+	[S_MSG_INBOX] = "UPDATE messages SET in_inbox = 1, direction = CASE WHEN direction ="
+			" 'unrelated' AND from_addr IS NOT NULL THEN 'inbound' ELSE direction END"
+			" WHERE id = ?1 AND in_inbox = 0",
+	[S_RCPT_ADD] = "INSERT OR IGNORE INTO recipients(message, field, addr) VALUES(?1,?2,?3)",
+	[S_REF_ADD] = "INSERT OR IGNORE INTO refs(message, pos, ref) VALUES(?1,?2,?3)",
+	[S_BOUNCE_ADD] = "INSERT OR IGNORE INTO bounce_failed(message, addr) VALUES(?1,?2)",
+	[S_LOC_ADD] = "INSERT INTO locations(message, folder, uid) VALUES(?1,?2,?3)"
+		      " ON CONFLICT(message, folder) DO UPDATE SET uid = excluded.uid"
+		      " WHERE excluded.uid <> 0 AND uid <> excluded.uid",
+	[S_QUAR_ADD] = "INSERT OR IGNORE INTO quarantine(account_id, source, position, reason,"
+		       " added_at) VALUES(?1,?2,?3,?4,?5)",
+	[S_FOLDER_STATE] = "SELECT uidvalidity, last_uid FROM folders WHERE id = ?1",
+	[S_FOLDER_SET_STATE] = "UPDATE folders SET uidvalidity = ?2, last_uid = ?3,"
+			       " last_sync = ?4 WHERE id = ?1",
+	[S_EACH_FOLDER] = "SELECT a.name, f.name, f.role, f.last_sync,"
+			  " (SELECT count(*) FROM locations l WHERE l.folder = f.id)"
+			  " FROM folders f JOIN accounts a ON a.id = f.account_id"
+			  " ORDER BY a.name, f.name",
+	[S_COUNT] = "SELECT kind, count(*) FROM messages m JOIN accounts a ON a.id ="
+		    " m.account_id WHERE ?1 IS NULL OR a.name = ?1 GROUP BY kind",
+	[S_COUNT_QUAR] = "SELECT count(*) FROM quarantine q LEFT JOIN accounts a ON a.id ="
+			 " q.account_id WHERE ?1 IS NULL OR a.name = ?1",
+	[S_ROSTER_DEL_ADDR] = "DELETE FROM client_addresses WHERE client IN"
+			      " (SELECT id FROM clients WHERE source = 'roster')",
+	[S_ROSTER_DEL_CLIENT] = "DELETE FROM clients WHERE source = 'roster' AND id NOT IN"
+				" (SELECT client FROM scores UNION SELECT client FROM nudges)",
+	[S_DEPT_DEL_DOMAIN] = "DELETE FROM department_domains",
+	[S_DEPT_DEL] = "DELETE FROM departments",
+	[S_CLIENT_ADD] = "INSERT INTO clients(name, department, source) VALUES(?1, ?2, 'roster')"
+			 " ON CONFLICT(source, name) DO UPDATE SET department = excluded.department"
+			 " RETURNING id",
+	[S_CLIENT_ADDR_ADD] = "INSERT INTO client_addresses(addr, client) VALUES(?1, ?2)"
+			      " ON CONFLICT(addr) DO UPDATE SET client = excluded.client",
+	[S_DEPT_ADD] = "INSERT INTO departments(name) VALUES(?1) ON CONFLICT(name) DO UPDATE"
+		       " SET name = excluded.name RETURNING id",
+	[S_DEPT_DOMAIN_ADD] = "INSERT OR IGNORE INTO department_domains(domain, department)"
+			      " VALUES(?1, ?2)",
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *st[S_N];
+};
+
+const char *store_errmsg(struct store *st)
+{
+	return sqlite3_errmsg(st->db);
+}
+
+static sqlite3_stmt *prep(struct store *st, enum stmt s)
+{
+	if (!st->st[s] &&
+	    sqlite3_prepare_v3(st->db, sql[s], -1, SQLITE_PREPARE_PERSISTENT, &st->st[s], NULL) !=
+		    SQLITE_OK)
+		return NULL;
+	sqlite3_reset(st->st[s]);
+	sqlite3_clear_bindings(st->st[s]);
+	return st->st[s];
+}
+
+/* Runs a prepared statement that returns no row of interest. */
+static int run(sqlite3_stmt *q)
+{
+	if (!q)
+		return -EIO;
+	int r = sqlite3_step(q);
+	sqlite3_reset(q);
+	return (r == SQLITE_DONE || r == SQLITE_ROW) ? 0 : -EIO;
+}
+
+/* Runs q and reads column 0 of its first row as an integer; -ENOENT when
+ * there is no row. */
+static int run_int(sqlite3_stmt *q, int64_t *ret)
+{
+	if (!q)
+		return -EIO;
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW)
+		*ret = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+static void bind_text(sqlite3_stmt *q, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+static int exec(struct store *st, const char *s)
+{
+	return sqlite3_exec(st->db, s, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+}
+
+static int migrate(struct store *st, char **ret_error)
+{
+	int64_t v = 0;
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK ||
+	    run_int(q, &v) < 0) {
+		sqlite3_finalize(q);
+		*ret_error = xasprintf("cannot read the schema version: %s", store_errmsg(st));
+		return -EIO;
+	}
+	sqlite3_finalize(q);
+	if (v > STORE_SCHEMA_VERSION) {
+		*ret_error = xasprintf("the database has schema version %lld, newer than this "
+				       "rapport (%d): upgrade rapport", (long long)v,
+				       STORE_SCHEMA_VERSION);
+		return -EPROTO;
+	}
+	for (; v < STORE_SCHEMA_VERSION; v++) {
+		char *set = xasprintf("PRAGMA user_version = %lld", (long long)v + 1);
+		int r = exec(st, "BEGIN IMMEDIATE");
+		if (r == 0)
+			r = exec(st, migrations[v]);
+		if (r == 0)
+			r = exec(st, set);
+		if (r == 0)
+			r = exec(st, "COMMIT");
+		free(set);
+		if (r < 0) {
+			*ret_error = xasprintf("migration to schema version %lld failed: %s",
+					       (long long)v + 1, store_errmsg(st));
+			exec(st, "ROLLBACK");
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* Creates the directory (0750) and the file (0640) when missing; refuses a
+ * world-writable directory without the sticky bit. */
+static int prepare_path(const char *path, char **ret_error)
+{
+	char *copy = xstrdup(path);
+	char *dir = dirname(copy);
+	struct stat sb;
+	int r = 0;
+
+	if (stat(dir, &sb) < 0) {
+		if (errno != ENOENT || mkdir(dir, 0750) < 0) {
+			r = -errno;
+			*ret_error = xasprintf("cannot create directory %s: %s", dir, strerror(errno));
+		}
+	} else if ((sb.st_mode & S_IWOTH) && !(sb.st_mode & S_ISVTX)) {
+		r = -EPERM;
+		*ret_error = xasprintf("refusing a database in %s: the directory is "
+				       "world-writable", dir);
+	}
+	if (r == 0) {
+		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+		if (fd >= 0) {
+			(void)fchmod(fd, 0640); /* whatever the umask */
+			close(fd);
+		} else if (errno != EEXIST) {
+			r = -errno;
+			*ret_error = xasprintf("cannot create %s: %s", path, strerror(errno));
+		}
+	}
+	free(copy);
+	return r;
+}
+
+int store_open(const char *path, enum store_mode mode, struct store **ret, char **ret_error)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+	int r;
+
+	if (mode == STORE_RW && (r = prepare_path(path, ret_error)) < 0) {
+		free(st);
+		return r;
+	}
+	int flags = mode == STORE_RW ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		*ret_error = xasprintf("cannot open %s: %s", path,
+				       st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		store_close(st);
+		return -EIO;
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+	sqlite3_extended_result_codes(st->db, 1);
+	if (mode == STORE_RW) {
+		if (exec(st, "PRAGMA journal_mode = WAL") < 0 ||
+		    exec(st, "PRAGMA synchronous = NORMAL") < 0 ||
+		    exec(st, "PRAGMA foreign_keys = ON") < 0) {
+			*ret_error = xasprintf("cannot set up %s: %s", path, store_errmsg(st));
+			store_close(st);
+			return -EIO;
+		}
+		if ((r = migrate(st, ret_error)) < 0) {
+			store_close(st);
+			return r;
+		}
+	} else {
+		int64_t v = 0;
+		sqlite3_stmt *q = NULL;
+		if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK ||
+		    run_int(q, &v) < 0 || v != STORE_SCHEMA_VERSION) {
+			*ret_error = v ? xasprintf("%s has schema version %lld, this rapport "
+						   "reads %d", path, (long long)v,
+						   STORE_SCHEMA_VERSION)
+				       : xasprintf("%s is not a rapport database (or unreadable: "
+						   "%s)", path, sqlite3_errmsg(st->db));
+			sqlite3_finalize(q);
+			store_close(st);
+			return -EIO;
+		}
+		sqlite3_finalize(q);
+	}
+	*ret = st;
+	return 0;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < S_N; i++)
+		sqlite3_finalize(st->st[i]);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+int store_begin(struct store *st)
+{
+	return exec(st, "BEGIN IMMEDIATE");
+}
+
+int store_commit(struct store *st)
+{
+	return exec(st, "COMMIT");
+}
+
+void store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		exec(st, "ROLLBACK");
+}
+
+int store_account(struct store *st, const char *name, int64_t *ret_id)
+{
+	sqlite3_stmt *q = prep(st, S_ACCOUNT_GET);
+	if (!q)
+		return -EIO;
+	bind_text(q, 1, name);
+	int r = run_int(q, ret_id);
+	if (r != -ENOENT)
+		return r;
+	if (!(q = prep(st, S_ACCOUNT_ADD)))
+		return -EIO;
+	bind_text(q, 1, name);
+	if ((r = run(q)) < 0)
+		return r;
+	*ret_id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int store_folder(struct store *st, int64_t account, const char *name, const char *role,
+		 int64_t *ret_id)
+{
+	sqlite3_stmt *q = prep(st, S_FOLDER_GET);
+	if (!q)
+		return -EIO;
+	sqlite3_bind_int64(q, 1, account);
+	bind_text(q, 2, name);
+	int r = run_int(q, ret_id);
+	if (r == 0 && role && *role) {
+		if (!(q = prep(st, S_FOLDER_ROLE)))
+			return -EIO;
+		sqlite3_bind_int64(q, 1, *ret_id);
+		bind_text(q, 2, role);
+		return run(q);
+	}
+	if (r != -ENOENT)
+		return r;
+	if (!(q = prep(st, S_FOLDER_ADD)))
+		return -EIO;
+	sqlite3_bind_int64(q, 1, account);
+	bind_text(q, 2, name);
+	bind_text(q, 3, role ? role : "");
+	if ((r = run(q)) < 0)
+		return r;
+	*ret_id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+static int add_list(struct store *st, int64_t id, const char *field, const struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		sqlite3_stmt *q = prep(st, S_RCPT_ADD);
+		if (!q)
+			return -EIO;
+		sqlite3_bind_int64(q, 1, id);
+		bind_text(q, 2, field);
+		bind_text(q, 3, l->v[i]);
+		if (run(q) < 0)
+			return -EIO;
+	}
+	return 0;
+}
+
+static int add_details(struct store *st, int64_t id, const struct msg *m)
+{
+	if (add_list(st, id, "to", &m->to) < 0 || add_list(st, id, "cc", &m->cc) < 0 ||
+	    add_list(st, id, "bcc", &m->bcc) < 0 || add_list(st, id, "reply-to", &m->reply_to) < 0)
+		return -EIO;
+	for (size_t i = 0; i < m->references.n; i++) {
+		sqlite3_stmt *q = prep(st, S_REF_ADD);
+		if (!q)
+			return -EIO;
+		sqlite3_bind_int64(q, 1, id);
+		sqlite3_bind_int64(q, 2, (int64_t)i);
+		bind_text(q, 3, m->references.v[i]);
+		if (run(q) < 0)
+			return -EIO;
+	}
+	for (size_t i = 0; i < m->bounce_failed.n; i++) {
+		sqlite3_stmt *q = prep(st, S_BOUNCE_ADD);
+		if (!q)
+			return -EIO;
+		sqlite3_bind_int64(q, 1, id);
+		bind_text(q, 2, m->bounce_failed.v[i]);
+		if (run(q) < 0)
+			return -EIO;
+	}
+	return 0;
+}
+
+int store_message_add(struct store *st, int64_t account, int64_t folder, uint32_t uid,
+		      const struct msg *m, enum msg_kind kind, enum msg_direction dir,
+		      bool in_inbox, bool *ret_new)
+{
+	sqlite3_stmt *q = prep(st, S_MSG_ADD);
+	int64_t id;
+	bool fresh;
+
+	if (!q)
+		return -EIO;
+	sqlite3_bind_int64(q, 1, account);
+	bind_text(q, 2, m->message_id);
+	sqlite3_bind_int(q, 3, m->synthetic_id);
+	sqlite3_bind_int64(q, 4, m->date);
+	bind_text(q, 5, msg_date_source_name(m->date_source));
+	bind_text(q, 6, m->from);
+	bind_text(q, 7, m->from_name);
+	bind_text(q, 8, m->subject);
+	bind_text(q, 9, m->subject_norm);
+	bind_text(q, 10, m->in_reply_to);
+	bind_text(q, 11, m->list_id);
+	bind_text(q, 12, msg_kind_name(kind));
+	bind_text(q, 13, msg_direction_name(dir));
+	sqlite3_bind_int(q, 14, in_inbox);
+	bind_text(q, 15, m->bounce_orig_id);
+	sqlite3_bind_int(q, 16, m->bounce_per_recipient);
+	sqlite3_bind_int64(q, 17, (int64_t)time(NULL));
+	if (run(q) < 0)
+		return -EIO;
+	fresh = sqlite3_changes(st->db) > 0;
+	if (fresh) {
+		id = sqlite3_last_insert_rowid(st->db);
+		if (add_details(st, id, m) < 0)
+			return -EIO;
+	} else {
+		if (!(q = prep(st, S_MSG_ID)))
+			return -EIO;
+		sqlite3_bind_int64(q, 1, account);
+		bind_text(q, 2, m->message_id);
+		if (run_int(q, &id) < 0)
+			return -EIO;
+		if (in_inbox) {
+			if (!(q = prep(st, S_MSG_INBOX)))
+				return -EIO;
+			sqlite3_bind_int64(q, 1, id);
+			if (run(q) < 0)
+				return -EIO;
+		}
+	}
+	if (!(q = prep(st, S_LOC_ADD)))
+		return -EIO;
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int64(q, 2, folder);
+	sqlite3_bind_int64(q, 3, uid);
+	if (run(q) < 0)
+		return -EIO;
+	if (ret_new)
+		*ret_new = fresh;
+	return 0;
+}
+
+int store_quarantine(struct store *st, int64_t account, const char *source,
+		     const char *position, const char *reason)
+{
+	sqlite3_stmt *q = prep(st, S_QUAR_ADD);
+	if (!q)
+		return -EIO;
+	if (account > 0)
+		sqlite3_bind_int64(q, 1, account);
+	bind_text(q, 2, source);
+	bind_text(q, 3, position);
+	bind_text(q, 4, reason);
+	sqlite3_bind_int64(q, 5, (int64_t)time(NULL));
+	return run(q);
+}
+
+static int run_plain(struct store *st, enum stmt s)
+{
+	return run(prep(st, s));
+}
+
+int store_sync_roster(struct store *st, const struct conf *c)
+{
+	if (run_plain(st, S_ROSTER_DEL_ADDR) < 0 || run_plain(st, S_ROSTER_DEL_CLIENT) < 0 ||
+	    run_plain(st, S_DEPT_DEL_DOMAIN) < 0 || run_plain(st, S_DEPT_DEL) < 0)
+		return -EIO;
+	/* an address claimed twice belongs to the first claim */
+	struct strlist claimed = {0};
+	int r = 0;
+	for (size_t i = 0; i < c->n_clients && r == 0; i++) {
+		const struct conf_client *cl = &c->clients[i];
+		sqlite3_stmt *q = prep(st, S_CLIENT_ADD);
+		int64_t id;
+		if (!q) {
+			r = -EIO;
+			break;
+		}
+		bind_text(q, 1, cl->name);
+		bind_text(q, 2, cl->department);
+		if ((r = run_int(q, &id)) < 0)
+			break;
+		for (size_t j = 0; j < cl->addresses.n && r == 0; j++) {
+			if (!sl_add_unique(&claimed, cl->addresses.v[j]))
+				continue;
+			if (!(q = prep(st, S_CLIENT_ADDR_ADD))) {
+				r = -EIO;
+				break;
+			}
+			bind_text(q, 1, cl->addresses.v[j]);
+			sqlite3_bind_int64(q, 2, id);
+			r = run(q);
+		}
+	}
+	sl_free(&claimed);
+	for (size_t i = 0; i < c->n_departments && r == 0; i++) {
+		sqlite3_stmt *q = prep(st, S_DEPT_ADD);
+		int64_t id;
+		if (!q)
+			return -EIO;
+		bind_text(q, 1, c->departments[i].name);
+		if ((r = run_int(q, &id)) < 0)
+			break;
+		for (size_t j = 0; j < c->departments[i].domains.n && r == 0; j++) {
+			if (!(q = prep(st, S_DEPT_DOMAIN_ADD)))
+				return -EIO;
+			bind_text(q, 1, c->departments[i].domains.v[j]);
+			sqlite3_bind_int64(q, 2, id);
+			r = run(q);
+		}
+	}
+	return r;
+}
+
+int store_folder_state(struct store *st, int64_t folder, uint32_t *ret_uidvalidity,
+		       uint32_t *ret_last_uid)
+{
+	sqlite3_stmt *q = prep(st, S_FOLDER_STATE);
+	if (!q)
+		return -EIO;
+	sqlite3_bind_int64(q, 1, folder);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		*ret_uidvalidity = (uint32_t)sqlite3_column_int64(q, 0);
+		*ret_last_uid = (uint32_t)sqlite3_column_int64(q, 1);
+	}
+	sqlite3_reset(q);
+	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+int store_folder_set_state(struct store *st, int64_t folder, uint32_t uidvalidity,
+			   uint32_t last_uid, int64_t now)
+{
+	sqlite3_stmt *q = prep(st, S_FOLDER_SET_STATE);
+	if (!q)
+		return -EIO;
+	sqlite3_bind_int64(q, 1, folder);
+	sqlite3_bind_int64(q, 2, uidvalidity);
+	sqlite3_bind_int64(q, 3, last_uid);
+	sqlite3_bind_int64(q, 4, now);
+	return run(q);
+}
+
+int store_each_folder(struct store *st, store_folder_fn fn, void *ud)
+{
+	sqlite3_stmt *q = prep(st, S_EACH_FOLDER);
+	int r;
+	if (!q)
+		return -EIO;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW)
+		fn(ud, (const char *)sqlite3_column_text(q, 0),
+		   (const char *)sqlite3_column_text(q, 1), (const char *)sqlite3_column_text(q, 2),
+		   sqlite3_column_int64(q, 4), sqlite3_column_int64(q, 3));
+	sqlite3_reset(q);
+	return r == SQLITE_DONE ? 0 : -EIO;
+}
+
+int store_count(struct store *st, const char *account, int64_t ret_kinds[5],
+		int64_t *ret_quarantined)
+{
+	sqlite3_stmt *q = prep(st, S_COUNT);
+	int r;
+	if (!q)
+		return -EIO;
+	bind_text(q, 1, account);
+	for (int k = 0; k < 5; k++)
+		ret_kinds[k] = 0;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *kind = (const char *)sqlite3_column_text(q, 0);
+		for (int k = 0; k < 5; k++)
+			if (kind && strcmp(kind, msg_kind_name((enum msg_kind)k)) == 0)
+				ret_kinds[k] = sqlite3_column_int64(q, 1);
+	}
+	sqlite3_reset(q);
+	if (r != SQLITE_DONE)
+		return -EIO;
+	if (!(q = prep(st, S_COUNT_QUAR)))
+		return -EIO;
+	bind_text(q, 1, account);
+	return run_int(q, ret_quarantined);
+}

@@ -1,0 +1,90 @@
+/* util: memory, growable strings and string lists, UTF-8 and time helpers
+ * shared by every module. Out of memory is not an error a caller can
+ * handle here: the x*alloc wrappers abort with a message. */
+#ifndef RAPPORT_UTIL_H
+#define RAPPORT_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allocation wrappers: never return NULL (abort on exhaustion). */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+/* Copy of the first n bytes of s, NUL-terminated. */
+char *xstrndup(const char *s, size_t n);
+/* printf into a new string; caller frees. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable byte buffer, always NUL-terminated when len > 0 or after
+ * sb_cstr(). Initialise with {0}; sb_free() releases it. */
+struct sbuf {
+	char *buf;
+	size_t len;
+	size_t cap;
+};
+void sb_add(struct sbuf *sb, const void *data, size_t n);
+void sb_addc(struct sbuf *sb, char c);
+void sb_adds(struct sbuf *sb, const char *s);
+void sb_printf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The contents as a C string (never NULL); owned by sb. */
+const char *sb_cstr(struct sbuf *sb);
+/* Hands the contents to the caller (never NULL) and resets sb. */
+char *sb_steal(struct sbuf *sb);
+void sb_reset(struct sbuf *sb);
+void sb_free(struct sbuf *sb);
+
+/* A list of owned strings. Initialise with {0}. */
+struct strlist {
+	char **v;
+	size_t n;
+	size_t cap;
+};
+/* Appends a copy of s. */
+void sl_add(struct strlist *l, const char *s);
+/* Appends s, taking ownership. */
+void sl_take(struct strlist *l, char *s);
+/* Appends a copy of s unless an equal string is already present;
+ * returns true when it was added. */
+bool sl_add_unique(struct strlist *l, const char *s);
+bool sl_contains(const struct strlist *l, const char *s);
+void sl_free(struct strlist *l);
+/* All items joined with sep into a new string (empty string if none). */
+char *sl_join(const struct strlist *l, const char *sep);
+
+/* True if the n bytes at s are well-formed UTF-8. */
+bool utf8_valid(const char *s, size_t n);
+/* A well-formed UTF-8 copy of the n bytes at s: invalid sequences and
+ * control characters other than tab become U+FFFD / a space. Caller frees. */
+char *utf8_sanitize(const char *s, size_t n);
+/* Case-folds ASCII and Latin-1 letters of a UTF-8 string into a new
+ * string (enough for subjects and the out-of-office phrases). */
+char *utf8_casefold(const char *s);
+
+/* ASCII-only helpers that ignore the locale. */
+int ascii_tolower(int c);
+int ascii_strcasecmp(const char *a, const char *b);
+int ascii_strncasecmp(const char *a, const char *b, size_t n);
+bool ascii_isspace(int c);
+/* Lower-cases s in place (ASCII letters only); returns s. */
+char *ascii_lower(char *s);
+/* Returns a new string with leading and trailing white space removed. */
+char *xstrtrim(const char *s);
+
+/* Seconds since the epoch for a UTC civil time; no range check beyond
+ * what the arithmetic needs (works for any proleptic Gregorian year). */
+int64_t civil_to_epoch(int year, int month, int day, int hour, int min, int sec);
+/* Formats t as "YYYY-MM-DDTHH:MM:SSZ" into buf (at least 21 bytes). */
+void epoch_to_iso(int64_t t, char buf[static 32]);
+/* Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS][Z]" or "now"; 0 or -EINVAL. */
+int iso_to_epoch(const char *s, int64_t *ret_t);
+
+/* Reads a whole small file (at most max bytes); 0 or negative errno
+ * (-EFBIG when larger). Caller frees *ret_data. */
+int read_file(const char *path, size_t max, char **ret_data, size_t *ret_len);
+
+#endif

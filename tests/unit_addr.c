@@ -1,0 +1,90 @@
+/* Unit tests: addr (DOMAIN.md §1 address rules) and util helpers. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "addr.h"
+#include "check.h"
+#include "util.h"
+
+static void norm(const char *in, const char *want)
+{
+	char *a = addr_normalize(in);
+	CHECK_STR(a, want);
+	free(a);
+}
+
+int main(void)
+{
+	norm("Ada.Roe@Chem.Univ.Example", "ada.roe@chem.univ.example");
+	norm("ada+grants@x.example", "ada@x.example");
+	norm("ada+a+b@x.example", "ada@x.example");
+	norm("+tag@x.example", "+tag@x.example");
+	norm("+a+b@x.example", "+a@x.example");
+	norm("@x.example", NULL);
+	norm("ada@", NULL);
+	norm("ada", NULL);
+	norm("a da@x.example", NULL);
+	norm("\"a@b\"@x.example", "\"a@b\"@x.example");
+
+	CHECK(addr_is_role("noreply@x.example"));
+	CHECK(addr_is_role("no-reply@x.example"));
+	CHECK(addr_is_role("no_reply.billing@x.example"));
+	CHECK(addr_is_role("donotreply@x.example"));
+	CHECK(addr_is_role("do-not-reply@x.example"));
+	CHECK(addr_is_role("do.not_reply-x@x.example"));
+	CHECK(addr_is_role("mailer-daemon@x.example"));
+	CHECK(addr_is_role("mailerdaemon@x.example"));
+	CHECK(addr_is_role("postmaster@x.example"));
+	CHECK(addr_is_role("postmaster-2@x.example"));
+	CHECK(!addr_is_role("noreplyx@x.example"));
+	CHECK(!addr_is_role("reply@x.example"));
+	CHECK(!addr_is_role("nobody@x.example"));
+	CHECK(!addr_is_role("thepostmaster@x.example"));
+
+	CHECK(addr_domain_matches("chem.univ.example", "univ.example"));
+	CHECK(addr_domain_matches("univ.example", "univ.example"));
+	CHECK(!addr_domain_matches("notuniv.example", "univ.example"));
+	CHECK(!addr_domain_matches("example", "univ.example"));
+	CHECK_STR(addr_domain("a@b.example"), "b.example");
+	CHECK(addr_glob("*@lists.univ.example", "x@lists.univ.example"));
+	CHECK(!addr_glob("*@lists.univ.example", "x@univ.example"));
+
+	/* civil time round trips, including before the epoch and leap days */
+	char buf[32];
+	epoch_to_iso(civil_to_epoch(2024, 2, 29, 23, 59, 59), buf);
+	CHECK_STR(buf, "2024-02-29T23:59:59Z");
+	epoch_to_iso(0, buf);
+	CHECK_STR(buf, "1970-01-01T00:00:00Z");
+	epoch_to_iso(civil_to_epoch(1969, 12, 31, 0, 0, 0), buf);
+	CHECK_STR(buf, "1969-12-31T00:00:00Z");
+	int64_t t = 0;
+	CHECK_INT(iso_to_epoch("2024-03-05", &t), 0);
+	CHECK_INT(t, 1709596800);
+	CHECK_INT(iso_to_epoch("2024-03-05T10:20Z", &t), 0);
+	CHECK_INT(t, 1709596800 + 10 * 3600 + 20 * 60);
+	CHECK(iso_to_epoch("2024-13-05", &t) < 0);
+	CHECK(iso_to_epoch("yesterday", &t) < 0);
+
+	/* UTF-8 */
+	CHECK(utf8_valid("Gr\xc3\xbc\xc3\x9f" "e", 7));
+	CHECK(!utf8_valid("Gr\xfc", 3));
+	CHECK(!utf8_valid("\xc0\xaf", 2)); /* overlong */
+	CHECK(!utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
+	char *s = utf8_sanitize("a\xff" "b\x01" "c", 5);
+	CHECK_STR(s, "a\xef\xbf\xbd" "b c");
+	free(s);
+	s = utf8_casefold("\xc3\x89T\xc3\x89 \xd0\x9f\xd0\xa0\xd0\x98");
+	CHECK_STR(s, "\xc3\xa9t\xc3\xa9 \xd0\xbf\xd1\x80\xd0\xb8");
+	free(s);
+
+	struct strlist l = {0};
+	CHECK(sl_add_unique(&l, "a"));
+	CHECK(!sl_add_unique(&l, "a"));
+	sl_add(&l, "b");
+	char *j = sl_join(&l, ", ");
+	CHECK_STR(j, "a, b");
+	free(j);
+	sl_free(&l);
+	return check_done("unit_addr");
+}
