@@ -23,6 +23,9 @@ static void str(const char *key, const char *v)
 	printf("%s: %s\n", key, v ? v : "");
 }
 
+static int dump(const char *path, const struct strlist *identity,
+		const struct msg_src_date *src, bool inbox);
+
 int main(int argc, char **argv)
 {
 	struct strlist identity = {0};
@@ -50,26 +53,38 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (i != argc - 1) {
-		fprintf(stderr, "msgdump: one FILE expected\n");
+	if (i == argc) {
+		fprintf(stderr, "msgdump: FILE expected\n");
 		return 2;
 	}
+	int ret = 0;
+	for (int k = i; k < argc; k++) {
+		if (argc - i > 1)
+			printf("== %s\n", argv[k]);
+		ret |= dump(argv[k], &identity, &src, inbox);
+	}
+	sl_free(&identity);
+	return ret;
+}
+
+static int dump(const char *path, const struct strlist *identity,
+		const struct msg_src_date *src, bool inbox)
+{
 	char *data;
 	size_t len;
-	int r = read_file(argv[i], 64 * 1024 * 1024, &data, &len);
+	int r = read_file(path, 64 * 1024 * 1024, &data, &len);
 	if (r < 0) {
-		fprintf(stderr, "msgdump: %s: %s\n", argv[i], strerror(-r));
+		fprintf(stderr, "msgdump: %s: %s\n", path, strerror(-r));
 		return 1;
 	}
 	struct msg m;
-	r = msg_parse(data, len, &src, &m);
+	r = msg_parse(data, len, src, &m);
 	free(data);
 	if (r < 0) {
 		printf("error: %s\n", strerror(-r));
-		sl_free(&identity);
 		return 0;
 	}
-	struct msg_rules rules = {&identity, 5};
+	struct msg_rules rules = {identity, 5};
 	char date[32];
 	epoch_to_iso(m.date, date);
 	str("message_id", m.message_id);
@@ -94,8 +109,7 @@ int main(int argc, char **argv)
 	str("bounce_per_recipient", m.bounce_per_recipient ? "yes" : "no");
 	list("bounce_failed", &m.bounce_failed);
 	str("kind", msg_kind_name(msg_classify(&m, &rules)));
-	str("direction", msg_direction_name(msg_direction(&m, &identity, inbox)));
+	str("direction", msg_direction_name(msg_direction(&m, identity, inbox)));
 	msg_free(&m);
-	sl_free(&identity);
 	return 0;
 }
