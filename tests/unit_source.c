@@ -91,13 +91,15 @@ int main(void)
 	free(p);
 
 	/* leading blank lines are tolerated; anything else first is not an mbox */
-	p = put("lead.mbox", "\n  \nFrom a Mon Apr  1 08:00:00 2024\nSubject: x\n\n", 47);
+	static const char lead[] = "\n  \nFrom a Mon Apr  1 08:00:00 2024\nSubject: x\n\n";
+	p = put("lead.mbox", lead, sizeof(lead) - 1);
 	s = (struct seen){0};
 	CHECK_INT(mbox_read(p, "lead", "", collect, &s), 0);
 	CHECK_INT(s.subjects.n, 1);
 	seen_free(&s);
 	free(p);
-	p = put("bin.mbox", "\x7f" "ELF\x02\x01\x01\x00\x00\x00garbage\n", 20);
+	static const char bin[] = "\x7f" "ELF\x02\x01\x01\x00\x00\x00garbage\n";
+	p = put("bin.mbox", bin, sizeof(bin) - 1);
 	s = (struct seen){0};
 	CHECK_INT(mbox_read(p, "bin", "", collect, &s), -EBADMSG);
 	CHECK_INT(s.subjects.n, 0);
