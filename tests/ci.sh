@@ -7,6 +7,8 @@ set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
 sh tests/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+# an in-tree configuration would block the separate build directories
+[ -f config.status ] && make -s distclean >/dev/null 2>&1
 autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; echo "0 passed, 1 failed"; exit 1; }
 jobs=$(nproc 2>/dev/null || echo 2)
 status=0

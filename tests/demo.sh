@@ -5,9 +5,13 @@
 set -eu
 cd "$(dirname "$0")/.."
 sh tests/install-deps.sh
+top=$(pwd)
 [ -x configure ] || autoreconf -fi >/dev/null
-[ -f Makefile ] || ./configure -q
-make -s -j"$(nproc 2>/dev/null || echo 2)"
+# an in-tree configuration would block the separate build directory
+[ -f config.status ] && make -s distclean >/dev/null
+mkdir -p build-demo
+(cd build-demo && { [ -f Makefile ] || "$top/configure" -q; } && make -s -j"$(nproc 2>/dev/null || echo 2)")
+bin="$top/build-demo/src"
 demo=$(mktemp -d /tmp/rapport-demo.XXXXXX)
 trap 'rm -rf "$demo"' EXIT
 python3 tests/gen_mbox.py "$demo/INBOX.mbox" --sent "$demo/Sent.mbox" --messages 2000 --seed 3
@@ -18,7 +22,7 @@ departments = ( { name = "Chemistry"; domains = ["chem.univ.example"]; },
                 { name = "History"; domains = ["hist.univ.example"]; } );
 EOC
 echo "\$ rapportd -c rapport.conf --import INBOX.mbox Sent.mbox"
-./src/rapportd -c "$demo/rapport.conf" --import "$demo/INBOX.mbox" "$demo/Sent.mbox"
+"$bin/rapportd" -c "$demo/rapport.conf" --import "$demo/INBOX.mbox" "$demo/Sent.mbox"
 echo
 echo "\$ rapport -c rapport.conf status"
-./src/rapport -c "$demo/rapport.conf" status
+"$bin/rapport" -c "$demo/rapport.conf" status
