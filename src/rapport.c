@@ -1,6 +1,6 @@
 /* rapport: the command line to query the rapport database. Subcommands are
  * dispatched from one table; each has --help. The database is opened
- * read-only. */
+ * read-only: rapport never writes. */
 #include "config.h"
 
 #include <errno.h>
@@ -9,56 +9,420 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "addr.h"
 #include "conf.h"
 #include "log.h"
+#include "model.h"
+#include "report.h"
 #include "store.h"
 
 struct global {
 	const char *config;
+	bool config_given;
 	const char *db;
-	char *db_owned;
+	int64_t as_of;           /* 0: stored scores */
+	enum report_format fmt;
+	bool colour;
+	struct conf conf;
+	bool have_conf;
+	struct store *st;
 };
 
 struct command {
 	const char *name;
 	const char *summary;
 	int (*run)(struct global *g, int argc, char **argv);
-	void (*help)(FILE *f);
+	const char *help;
 };
 
-/* The database path: --db, else the configuration's. */
-static int db_path(struct global *g, const char **ret)
+/* ---- setup shared by the commands ---------------------------------------- */
+
+/* Loads the configuration (its scoring knobs and database path). Without
+ * -c, a missing default file is fine when --db names the database: the
+ * defaults of DOMAIN.md apply. */
+static int setup(struct global *g)
 {
-	if (g->db) {
-		*ret = g->db;
-		return 0;
-	}
-	struct conf c;
 	struct strlist errors = {0}, warnings = {0};
-	int r = conf_load(g->config, &c, &errors, &warnings);
-	for (size_t i = 0; i < errors.n; i++)
-		log_err("%s", errors.v[i]);
+	int r = 0;
+	if (g->config_given || !g->db || access(g->config, F_OK) == 0) {
+		r = conf_load(g->config, &g->conf, &errors, &warnings);
+		for (size_t i = 0; i < errors.n; i++)
+			log_err("%s", errors.v[i]);
+		if (r < 0 && !g->db)
+			log_err("name the database with --db, or fix the configuration");
+	}
 	sl_free(&errors);
 	sl_free(&warnings);
-	if (r < 0) {
-		log_err("name the database with --db, or fix the configuration");
+	if (r < 0)
 		return r;
+	if (!g->config_given && g->db && access(g->config, F_OK) != 0)
+		conf_defaults(&g->conf);
+	g->have_conf = true;
+	const char *path = g->db ? g->db : g->conf.database;
+	char *why = NULL;
+	if ((r = store_open(path, STORE_RO, &g->st, &why)) < 0) {
+		log_err("%s", why);
+		free(why);
 	}
-	g->db_owned = xstrdup(c.database);
-	conf_free(&c);
-	*ret = g->db_owned;
+	return r;
+}
+
+static void teardown(struct global *g)
+{
+	store_close(g->st);
+	if (g->have_conf)
+		conf_free(&g->conf);
+}
+
+static int64_t now_or_as_of(const struct global *g)
+{
+	return g->as_of ? g->as_of : (int64_t)time(NULL);
+}
+
+/* ---- clients and weak ------------------------------------------------------- */
+
+struct filters {
+	int klass, phase, trend;
+	const char *department;
+	const char *liaison;
+	bool one_sided;
+};
+
+static bool keep_row(const struct report_row *row, void *ud)
+{
+	const struct filters *f = ud;
+	if (f->klass >= 0 && (int)row->s.klass != f->klass)
+		return false;
+	if (f->phase >= 0 && (int)row->s.phase != f->phase)
+		return false;
+	if (f->trend >= 0 && (int)row->s.trend != f->trend)
+		return false;
+	if (f->department && strcmp(f->department, row->department) != 0)
+		return false;
+	if (f->liaison && strcmp(f->liaison, row->account) != 0)
+		return false;
+	return !f->one_sided || row->s.one_sided;
+}
+
+static int bad_value(const char *cmd, const char *opt, const char *v, const char *allowed)
+{
+	fprintf(stderr, "rapport %s: %s: unknown value \"%s\" (one of: %s)\n", cmd, opt, v, allowed);
+	return 2;
+}
+
+static int list(struct global *g, const char *cmd, bool weak, int argc, char **argv)
+{
+	enum { O_CLASS = 256, O_DEPT, O_LIAISON, O_PHASE, O_TREND, O_ONESIDED, O_SORT };
+	static const struct option opts[] = {
+		{"class", required_argument, NULL, O_CLASS},
+		{"department", required_argument, NULL, O_DEPT},
+		{"liaison", required_argument, NULL, O_LIAISON},
+		{"phase", required_argument, NULL, O_PHASE},
+		{"trend", required_argument, NULL, O_TREND},
+		{"one-sided", no_argument, NULL, O_ONESIDED},
+		{"sort", required_argument, NULL, O_SORT},
+		{NULL, 0, NULL, 0},
+	};
+	struct filters f = {-1, -1, -1, NULL, NULL, false};
+	int sort = weak ? SORT_WEAK : SORT_NAME, o;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case O_CLASS:
+			if ((f.klass = score_class_parse(optarg)) < 0)
+				return bad_value(cmd, "--class", optarg, "strong, moderate, weak");
+			break;
+		case O_PHASE:
+			if ((f.phase = score_phase_parse(optarg)) < 0)
+				return bad_value(cmd, "--phase", optarg,
+						 "dormant, commitment, awareness, exploration");
+			break;
+		case O_TREND:
+			if ((f.trend = score_trend_parse(optarg)) < 0)
+				return bad_value(cmd, "--trend", optarg,
+						 "steady, new, \"coming together\", \"coming apart\"");
+			break;
+		case O_DEPT: f.department = optarg; break;
+		case O_LIAISON: f.liaison = optarg; break;
+		case O_ONESIDED: f.one_sided = true; break;
+		case O_SORT:
+			if ((sort = report_sort_parse(optarg)) < 0)
+				return bad_value(cmd, "--sort", optarg,
+						 "name, tie, weak, reciprocity, response, last, volume");
+			break;
+		default: return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "rapport %s: unexpected argument: %s\n", cmd, argv[optind]);
+		return 2;
+	}
+	if (setup(g) < 0)
+		return 1;
+	struct report r;
+	int e = report_load(g->st, &g->conf, g->as_of, weak, &r);
+	if (e < 0) {
+		log_err("cannot read the scores: %s", store_errmsg(g->st));
+		return 1;
+	}
+	report_filter(&r, keep_row, &f);
+	report_sort(&r, (enum report_sort)sort);
+	int ret = 0;
+	if (r.n == 0 && g->fmt == FMT_TABLE) {
+		fprintf(stderr, weak ? "no weak or one-sided relationships%s\n"
+				     : "no clients match%s\n",
+			g->as_of ? "" : " (scores are computed by rapportd)");
+		ret = 1;
+	} else {
+		report_print_clients(stdout, &r, g->fmt, weak, g->colour);
+		ret = r.n ? 0 : 1;
+	}
+	report_free(&r);
+	return ret;
+}
+
+static int cmd_clients(struct global *g, int argc, char **argv)
+{
+	return list(g, "clients", false, argc, argv);
+}
+
+static int cmd_weak(struct global *g, int argc, char **argv)
+{
+	return list(g, "weak", true, argc, argv);
+}
+
+static int groups(struct global *g, const char *cmd, bool by_account, int argc, char **argv)
+{
+	if (argc > 1) {
+		fprintf(stderr, "rapport %s: unexpected argument: %s\n", cmd, argv[1]);
+		return 2;
+	}
+	if (setup(g) < 0)
+		return 1;
+	struct report r;
+	if (report_load(g->st, &g->conf, g->as_of, false, &r) < 0) {
+		log_err("cannot read the scores: %s", store_errmsg(g->st));
+		return 1;
+	}
+	int ret = 0;
+	if (r.n == 0 && g->fmt == FMT_TABLE) {
+		fprintf(stderr, "no scores yet (rapportd computes them)\n");
+		ret = 1;
+	} else {
+		report_print_groups(stdout, &r, by_account, g->fmt);
+		ret = r.n ? 0 : 1;
+	}
+	report_free(&r);
+	return ret;
+}
+
+static int cmd_departments(struct global *g, int argc, char **argv)
+{
+	return groups(g, "departments", false, argc, argv);
+}
+
+static int cmd_liaisons(struct global *g, int argc, char **argv)
+{
+	return groups(g, "liaisons", true, argc, argv);
+}
+
+/* ---- show ---------------------------------------------------------------------- */
+
+struct status_of {
+	int64_t reply_window;   /* seconds */
+	uint32_t *thread_label; /* per message index: label number, 0 = none */
+	const char **status;    /* per message index */
+	uint32_t labels;
+	uint32_t *thread_ids;   /* label - 1 -> thread id */
+};
+
+static void on_proj(void *ud, uint32_t thread, const uint32_t *msgs, size_t n,
+		    const struct score_proj *p)
+{
+	struct status_of *so = ud;
+	so->thread_ids[so->labels] = thread;
+	uint32_t label = ++so->labels;
+	for (size_t i = 0; i < n; i++) {
+		so->thread_label[msgs[i]] = label;
+		so->status[msgs[i]] = "";
+	}
+	const char *first;
+	if (p->initiator == INIT_UNKNOWN)
+		first = "not judged";
+	else if (p->initiator == INIT_CLIENT)
+		first = "they started";
+	else if (p->undelivered)
+		first = "bounced";
+	else {
+		first = "unanswered";
+		for (uint32_t i = 1; i < p->n; i++)
+			if (!p->m[i].outbound && p->m[i].date > p->m[0].date &&
+			    p->m[i].date <= p->m[0].date + so->reply_window)
+				first = "answered";
+	}
+	so->status[msgs[0]] = first;
+}
+
+static void show_one(struct global *g, struct model *md, uint32_t ci, bool *first_json)
+{
+	const struct model_client *cl = &md->clients[ci];
+	const struct score *s = &cl->score;
+	struct report_row row = {md->account_name, cl->name, cl->department, cl->first_address,
+				 md->as_of, *s};
+	struct status_of so = {0};
+	so.reply_window = (int64_t)md->conf->scoring.reply_window_days * 86400;
+	so.thread_label = xcalloc(md->n + 1, sizeof(*so.thread_label));
+	so.status = xcalloc(md->n + 1, sizeof(*so.status));
+	so.thread_ids = xcalloc(md->n + 1, sizeof(*so.thread_ids));
+	model_each_projection(md, ci, on_proj, &so);
+	/* pending outreach: unanswered but younger than the reply window */
+	int64_t rw = (int64_t)md->conf->scoring.reply_window_days * 86400;
+	for (size_t i = 0; i < md->n; i++)
+		if (so.status[i] && strcmp(so.status[i], "unanswered") == 0 &&
+		    md->as_of - md->m[i].date < rw)
+			so.status[i] = "pending";
+
+	if (g->fmt == FMT_JSON) {
+		fputs(*first_json ? "[\n  {\n" : ",\n  {\n", stdout);
+		*first_json = false;
+		report_json_score(stdout, &row, "    ");
+		fputs("    ,\"messages\": [", stdout);
+	} else {
+		char *reason = report_reason(s, md->as_of);
+		printf("%s <%s>\n  liaison %s, department %s, as of ", cl->name, cl->first_address,
+		       md->account_name, cl->department);
+		char t[32];
+		epoch_to_iso(md->as_of, t);
+		printf("%s\n", t);
+		printf("  tie strength %d (%s)%s, phase %s, trend %s\n", s->tie_strength,
+		       score_class_name(s->klass), s->one_sided ? ", one-sided" : "",
+		       score_phase_name(s->phase), score_trend_name(s->trend));
+		printf("  reciprocity %.2f (you %.2f, them %.2f), volume %.2f\n", s->reciprocity,
+		       s->out_weight, s->in_weight, s->volume);
+		printf("  response rate %.2f (%d of %d outreach answered, %d pending, %d bounced)\n",
+		       s->response_rate, s->answered, s->decided, s->pending, s->undelivered);
+		printf("  initiation balance %.2f (%d started by them, %d by you, %d not judged)\n",
+		       s->initiation_balance, s->client_initiated, s->liaison_initiated,
+		       s->unknown_initiated);
+		printf("  median reply time: theirs ");
+		if (s->client_latency_h >= 0)
+			printf("%.1f h", s->client_latency_h);
+		else
+			printf("-");
+		printf(", yours ");
+		if (s->liaison_latency_h >= 0)
+			printf("%.1f h\n", s->liaison_latency_h);
+		else
+			printf("-\n");
+		printf("  %s\n\n", reason);
+		free(reason);
+		printf("%-10s %-3s %-9s %-6s %-12s %s\n", "DATE", "DIR", "KIND", "THREAD", "STATUS",
+		       "SUBJECT");
+	}
+	int64_t window = (int64_t)md->conf->scoring.window_days * 86400;
+	bool first = true;
+	for (size_t i = 0; i < md->n; i++) {
+		const struct model_msg *m = &md->m[i];
+		bool involved = m->sender == ci;
+		for (uint32_t k = 0; k < m->n_to && !involved; k++)
+			involved = md->rcpt[m->to_off + k] == ci;
+		if (!involved)
+			continue;
+		bool counted = so.thread_label[i] != 0;
+		const char *status = counted ? so.status[i]
+				     : m->kind != MSG_PERSONAL ? "not counted"
+				     : md->as_of - m->date > window ? "too old"
+								    : "not counted";
+		char date[32], thread[16] = "-";
+		epoch_to_iso(m->date, date);
+		date[10] = '\0';
+		if (counted)
+			snprintf(thread, sizeof(thread), "T%u", so.thread_label[i]);
+		const char *dir = m->dir == DIR_OUTBOUND ? "out" : m->dir == DIR_INBOUND ? "in" : "-";
+		const char *subject = md->subject ? md->subject[i] : "";
+		if (g->fmt == FMT_JSON) {
+			printf("%s\n      {\"date\": ", first ? "" : ",");
+			epoch_to_iso(m->date, date);
+			printf("\"%s\", \"direction\": \"%s\", \"kind\": \"%s\", \"thread\": %s%s%s,"
+			       " \"counted\": %s, \"status\": ", date, msg_direction_name(m->dir),
+			       msg_kind_name(m->kind), counted ? "\"" : "", counted ? thread : "null",
+			       counted ? "\"" : "", counted ? "true" : "false");
+			report_json_string(stdout, status);
+			printf(", \"subject\": ");
+			report_json_string(stdout, subject);
+			printf("}");
+		} else {
+			printf("%-10s %-3s %-9s %-6s %-12s %.36s\n", date, dir, msg_kind_name(m->kind),
+			       thread, status, subject);
+		}
+		first = false;
+	}
+	if (g->fmt == FMT_JSON)
+		printf("%s]\n  }", first ? "" : "\n    ");
+	free(so.thread_label);
+	free(so.status);
+	free(so.thread_ids);
+}
+
+static void on_account_name(void *ud, int64_t id, const char *name)
+{
+	(void)id;
+	sl_add(ud, name);
+}
+
+static int cmd_show(struct global *g, int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "rapport show: name one client (a name or an address)\n");
+		return 2;
+	}
+	if (setup(g) < 0)
+		return 1;
+	const char *who = argv[1];
+	char *addr = addr_normalize(who);
+	struct strlist accounts = {0};
+	if (store_each_account(g->st, on_account_name, &accounts) < 0) {
+		log_err("%s", store_errmsg(g->st));
+		free(addr);
+		return 1;
+	}
+	int found = 0;
+	bool first_json = true;
+	for (size_t a = 0; a < accounts.n; a++) {
+		struct model md;
+		if (model_load(g->st, &g->conf, accounts.v[a], now_or_as_of(g), 0,
+			       MODEL_KEEP_SUBJECTS, &md) < 0) {
+			log_err("cannot load %s: %s", accounts.v[a], store_errmsg(g->st));
+			continue;
+		}
+		uint32_t ci = addr ? model_client_of(&md, addr) : MODEL_NONE;
+		for (size_t i = 0; i < md.nclients && ci == MODEL_NONE; i++)
+			if (ascii_strcasecmp(md.clients[i].name, who) == 0)
+				ci = (uint32_t)i;
+		if (ci != MODEL_NONE) {
+			model_compute(&md);
+			if (found && g->fmt == FMT_TABLE)
+				printf("\n");
+			show_one(g, &md, ci, &first_json);
+			found++;
+		}
+		model_free(&md);
+	}
+	if (g->fmt == FMT_JSON && found)
+		printf("\n]\n");
+	sl_free(&accounts);
+	free(addr);
+	if (!found) {
+		fprintf(stderr, "rapport show: no client \"%s\" (try rapport clients)\n", who);
+		return 1;
+	}
 	return 0;
 }
 
-static void status_help(FILE *f)
-{
-	fprintf(f, "Usage: rapport [GLOBAL OPTIONS] status\n"
-		   "\n"
-		   "Shows the database (path and size), and for each account its message\n"
-		   "counts by kind, quarantined messages, and its folders with their roles,\n"
-		   "message counts and last IMAP sync.\n");
-}
+/* ---- status ------------------------------------------------------------------ */
 
 static void human_size(long long n, char buf[32])
 {
@@ -74,27 +438,9 @@ static void human_size(long long n, char buf[32])
 
 struct status_ctx {
 	struct store *st;
-	char *account; /* the account whose folders are being listed */
+	char *account;
 	int err;
 };
-
-static void print_counts(struct status_ctx *x, const char *account)
-{
-	int64_t kinds[5], quarantined = 0;
-	if (store_count(x->st, account, kinds, &quarantined) < 0) {
-		x->err = -EIO;
-		return;
-	}
-	int64_t total = 0;
-	for (int k = 0; k < 5; k++)
-		total += kinds[k];
-	printf("  messages    %lld (", (long long)total);
-	for (int k = 0; k < 5; k++)
-		printf("%s%s %lld", k ? ", " : "", msg_kind_name((enum msg_kind)k),
-		       (long long)kinds[k]);
-	printf(")\n  quarantined %lld\n", (long long)quarantined);
-	printf("  %-30s %-6s %9s  %s\n", "folder", "role", "messages", "last sync");
-}
 
 static void status_folder(void *ud, const char *account, const char *folder, const char *role,
 			  int64_t messages, int64_t last_sync)
@@ -103,8 +449,19 @@ static void status_folder(void *ud, const char *account, const char *folder, con
 	if (!x->account || strcmp(x->account, account) != 0) {
 		free(x->account);
 		x->account = xstrdup(account);
-		printf("account %s\n", account);
-		print_counts(x, account);
+		int64_t kinds[5], quarantined = 0, total = 0;
+		if (store_count(x->st, account, kinds, &quarantined) < 0) {
+			x->err = -EIO;
+			return;
+		}
+		for (int k = 0; k < 5; k++)
+			total += kinds[k];
+		printf("account %s\n  messages    %lld (", account, (long long)total);
+		for (int k = 0; k < 5; k++)
+			printf("%s%s %lld", k ? ", " : "", msg_kind_name((enum msg_kind)k),
+			       (long long)kinds[k]);
+		printf(")\n  quarantined %lld\n", (long long)quarantined);
+		printf("  %-30s %-6s %9s  %s\n", "folder", "role", "messages", "last sync");
 	}
 	char when[32] = "never (imported)";
 	if (last_sync)
@@ -118,44 +475,76 @@ static int cmd_status(struct global *g, int argc, char **argv)
 		fprintf(stderr, "rapport status: unexpected argument: %s\n", argv[1]);
 		return 2;
 	}
-	const char *path;
-	if (db_path(g, &path) < 0)
+	if (setup(g) < 0)
 		return 1;
-	struct store *st;
-	char *why = NULL;
-	if (store_open(path, STORE_RO, &st, &why) < 0) {
-		log_err("%s", why);
-		free(why);
-		return 1;
-	}
+	const char *path = g->db ? g->db : g->conf.database;
 	struct stat sb;
 	char size[32] = "?";
 	if (stat(path, &sb) == 0)
 		human_size((long long)sb.st_size, size);
 	printf("database %s (%s)\n", path, size);
-	struct status_ctx x = {st, NULL, 0};
-	if (store_each_folder(st, status_folder, &x) < 0 || x.err < 0) {
-		log_err("%s: %s", path, store_errmsg(st));
+	struct status_ctx x = {g->st, NULL, 0};
+	if (store_each_folder(g->st, status_folder, &x) < 0 || x.err < 0) {
+		log_err("%s: %s", path, store_errmsg(g->st));
 		free(x.account);
-		store_close(st);
 		return 1;
 	}
 	if (!x.account)
 		printf("no mail yet: import some with rapportd --import\n");
 	free(x.account);
-	store_close(st);
 	return 0;
 }
 
+/* ---- dispatch ------------------------------------------------------------------- */
+
+#define FILTER_HELP                                                                   \
+	"  --class CLASS       strong, moderate or weak\n"                                \
+	"  --department NAME   one department\n"                                          \
+	"  --liaison NAME      one liaison account\n"                                     \
+	"  --phase PHASE       dormant, commitment, awareness or exploration\n"           \
+	"  --trend TREND       steady, new, \"coming together\" or \"coming apart\"\n"    \
+	"  --one-sided         one-sided relationships only\n"                            \
+	"  --sort KEY          name, tie, weak, reciprocity, response, last or volume\n"
+
 static const struct command commands[] = {
-	{"status", "accounts, folders, message counts, database", cmd_status, status_help},
+	{"clients", "every client with its scores", cmd_clients,
+	 "Usage: rapport [GLOBAL OPTIONS] clients [FILTERS]\n\n"
+	 "Lists every (liaison, client) pair: tie strength, class, reciprocity R,\n"
+	 "response rate P, phase and trend. A * after the class marks one-sided.\n\n"
+	 "Filters:\n" FILTER_HELP},
+	{"weak", "weak or one-sided relationships, worst first, with reasons", cmd_weak,
+	 "Usage: rapport [GLOBAL OPTIONS] weak [FILTERS]\n\n"
+	 "Lists the relationships that are weak or one-sided and not dormant,\n"
+	 "weakest first (tie strength ascending, then your outbound weight\n"
+	 "descending), each with the reason in plain words.\n\n"
+	 "Filters:\n" FILTER_HELP},
+	{"show", "one client: metrics and the messages behind them", cmd_show,
+	 "Usage: rapport [GLOBAL OPTIONS] show CLIENT\n\n"
+	 "CLIENT is a name or an address. Shows the client's metrics, then every\n"
+	 "message with them: date, direction, kind, thread, and whether outreach\n"
+	 "was answered. Auto-replies, bounces, list mail and broadcasts are listed\n"
+	 "as \"not counted\". Computed as of now (or --as-of).\n"},
+	{"departments", "aggregates per department", cmd_departments,
+	 "Usage: rapport [GLOBAL OPTIONS] departments\n\n"
+	 "Per department: clients by class and by phase, median tie strength,\n"
+	 "median response rate, share of one-sided relationships.\n"},
+	{"liaisons", "aggregates per liaison", cmd_liaisons,
+	 "Usage: rapport [GLOBAL OPTIONS] liaisons\n\n"
+	 "Per liaison account: clients by class and by phase, median tie strength,\n"
+	 "median response rate, share of one-sided relationships.\n"},
+	{"status", "accounts, folders, message counts, database", cmd_status,
+	 "Usage: rapport [GLOBAL OPTIONS] status\n\n"
+	 "Shows the database (path and size), and for each account its message\n"
+	 "counts by kind, quarantined messages, and its folders with their roles,\n"
+	 "message counts and last sync.\n"},
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: rapport [GLOBAL OPTIONS] COMMAND [OPTIONS]\n"
 		   "\n"
-		   "Queries the rapport database that rapportd keeps.\n"
+		   "Answers which of a liaison's relationships are weak or one-sided, from\n"
+		   "the database rapportd keeps.\n"
 		   "\n"
 		   "Commands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
@@ -164,6 +553,10 @@ static void usage(FILE *f)
 		   "Global options:\n"
 		   "  -c, --config FILE  configuration file (default %s)\n"
 		   "      --db PATH      database (default: the configuration's)\n"
+		   "      --as-of DATE   compute as of DATE (YYYY-MM-DD[THH:MM[:SS]], UTC)\n"
+		   "                     instead of reading the stored scores\n"
+		   "      --json         JSON output (schema: docs/cli.md)\n"
+		   "      --csv          CSV output\n"
 		   "  -h, --help         this text; COMMAND --help for a command's\n"
 		   "  -V, --version      the version\n"
 		   "\n"
@@ -173,22 +566,36 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	enum { O_DB = 256, O_ASOF, O_JSON, O_CSV };
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
-		{"db", required_argument, NULL, 'd'},
+		{"db", required_argument, NULL, O_DB},
+		{"as-of", required_argument, NULL, O_ASOF},
+		{"json", no_argument, NULL, O_JSON},
+		{"csv", no_argument, NULL, O_CSV},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	struct global g = {CONF_DEFAULT_PATH, NULL, NULL};
+	struct global g = {0};
 	int o;
 
+	g.config = CONF_DEFAULT_PATH;
 	log_init("rapport", false);
 	/* global options stop at the command name */
 	while ((o = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
 		switch (o) {
-		case 'c': g.config = optarg; break;
-		case 'd': g.db = optarg; break;
+		case 'c': g.config = optarg; g.config_given = true; break;
+		case O_DB: g.db = optarg; break;
+		case O_ASOF:
+			if (iso_to_epoch(optarg, &g.as_of) < 0) {
+				fprintf(stderr, "rapport: --as-of: expected YYYY-MM-DD or "
+						"YYYY-MM-DDTHH:MM[:SS], not \"%s\"\n", optarg);
+				return 2;
+			}
+			break;
+		case O_JSON: g.fmt = FMT_JSON; break;
+		case O_CSV: g.fmt = FMT_CSV; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("rapport %s\n", PACKAGE_VERSION); return 0;
 		default: usage(stderr); return 2;
@@ -198,17 +605,18 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	g.colour = g.fmt == FMT_TABLE && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	const char *name = argv[optind];
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(commands[i].name, name) != 0)
 			continue;
 		for (int k = optind + 1; k < argc; k++)
 			if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0) {
-				commands[i].help(stdout);
+				fputs(commands[i].help, stdout);
 				return 0;
 			}
 		int r = commands[i].run(&g, argc - optind, argv + optind);
-		free(g.db_owned);
+		teardown(&g);
 		return r;
 	}
 	fprintf(stderr, "rapport: unknown command \"%s\" (see rapport --help)\n", name);

@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "import.h"
 #include "log.h"
+#include "model.h"
 #include "parsew.h"
 #include "store.h"
 
@@ -30,13 +31,16 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: rapportd [-c FILE] [-v] --check-config\n"
 		"       rapportd [-c FILE] [-v] [--account NAME] [--folder NAME] --import PATH...\n"
+		"       rapportd [-c FILE] [-v] --recompute\n"
 		"\n"
 		"rapport's daemon: reads the liaison's mail into the rapport database.\n"
 		"\n"
 		"Modes:\n"
 		"      --check-config  validate the configuration and exit (0 valid, 1 not)\n"
 		"      --import        import the mbox files and maildirs named after the\n"
-		"                      options into the database, then exit\n"
+		"                      options into the database, recompute the scores of\n"
+		"                      the clients concerned, then exit\n"
+		"      --recompute     recompute every score as of now, then exit\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE   configuration file (default %s)\n"
@@ -90,6 +94,63 @@ static void report(void *ud, const char *source, const char *position, const cha
 		secs > 0 ? (double)st->read / secs : 0.0);
 }
 
+/* Recomputes the scores of one account as of now: every client, or only
+ * those with a message stored after row touched_after. */
+static int recompute(struct store *st, const struct conf *c, const char *account,
+		     int64_t touched_after)
+{
+	struct model md;
+	int64_t now = (int64_t)time(NULL);
+	int r = model_load(st, c, account, now, touched_after, 0, &md);
+	if (r < 0) {
+		log_err("%s: cannot load account %s: %s", c->database, account,
+			r == -ENOENT ? "no such account in the database" : store_errmsg(st));
+		return r;
+	}
+	model_compute(&md);
+	r = store_begin(st);
+	if (r == 0)
+		r = model_save(&md, st, touched_after > 0, now);
+	if (r == 0)
+		r = store_commit(st);
+	if (r < 0) {
+		store_rollback(st);
+		log_err("%s: cannot store the scores of %s: %s", c->database, account,
+			store_errmsg(st));
+	} else {
+		size_t n = 0;
+		for (size_t i = 0; i < md.nclients; i++)
+			n += touched_after <= 0 || md.clients[i].touched;
+		log_info("%s: scores of %zu clients recomputed (%zu messages)", account, n, md.n);
+	}
+	model_free(&md);
+	return r;
+}
+
+static int do_recompute(const struct conf *c)
+{
+	struct store *st;
+	char *why = NULL;
+	if (store_open(c->database, STORE_RW, &st, &why) < 0) {
+		log_err("%s", why);
+		free(why);
+		return 1;
+	}
+	int failed = 0;
+	if (store_begin(st) < 0 || store_sync_roster(st, c) < 0 || store_commit(st) < 0) {
+		log_err("%s: cannot store the roster: %s", c->database, store_errmsg(st));
+		failed = 1;
+	}
+	for (size_t i = 0; i < c->n_accounts && !failed; i++) {
+		int64_t id;
+		if (store_account_id(st, c->accounts[i].name, &id) == -ENOENT)
+			continue; /* no mail yet */
+		failed |= recompute(st, c, c->accounts[i].name, 0) < 0;
+	}
+	store_close(st);
+	return failed;
+}
+
 static int do_import(const struct conf *c, const char *account, const char *folder,
 		     char **paths, int n)
 {
@@ -130,6 +191,13 @@ static int do_import(const struct conf *c, const char *account, const char *fold
 		return 1;
 	}
 	struct progress prog = {isatty(STDERR_FILENO) == 1, 0, time(NULL)};
+	int64_t mark = 0;
+	if (store_max_message_id(st, &mark) < 0) {
+		log_err("%s: %s", c->database, store_errmsg(st));
+		store_close(st);
+		parsew_stop(w);
+		return 1;
+	}
 	struct import *im;
 	if (import_new(st, w, c, a, report, &prog, &im) < 0) {
 		log_err("%s: %s", c->database, store_errmsg(st));
@@ -174,6 +242,8 @@ static int do_import(const struct conf *c, const char *account, const char *fold
 			       (unsigned long long)s.rejected_by[k]);
 	if (stop_requested)
 		printf("interrupted: what was read so far is stored\n");
+	else if (s.stored && recompute(st, c, a->name, mark > 0 ? mark : 0) < 0)
+		failed++;
 	store_close(st);
 	parsew_stop(w);
 	return failed || s.rejected || stop_requested ? 1 : 0;
@@ -181,20 +251,21 @@ static int do_import(const struct conf *c, const char *account, const char *fold
 
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_IMPORT, OPT_ACCOUNT, OPT_FOLDER };
+	enum { OPT_CHECK = 256, OPT_IMPORT, OPT_ACCOUNT, OPT_FOLDER, OPT_RECOMPUTE };
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"check-config", no_argument, NULL, OPT_CHECK},
 		{"import", no_argument, NULL, OPT_IMPORT},
 		{"account", required_argument, NULL, OPT_ACCOUNT},
 		{"folder", required_argument, NULL, OPT_FOLDER},
+		{"recompute", no_argument, NULL, OPT_RECOMPUTE},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *config = CONF_DEFAULT_PATH, *account = NULL, *folder = NULL;
-	bool verbose = false, check = false, import = false;
+	bool verbose = false, check = false, import = false, recomp = false;
 	int o;
 
 	while ((o = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
@@ -207,12 +278,14 @@ int main(int argc, char **argv)
 		case OPT_IMPORT: import = true; break;
 		case OPT_ACCOUNT: account = optarg; break;
 		case OPT_FOLDER: folder = optarg; break;
+		case OPT_RECOMPUTE: recomp = true; break;
 		default: usage(stderr); return 2;
 		}
 	}
 	log_init("rapportd", verbose);
-	if (check + import != 1) {
-		fprintf(stderr, "rapportd: choose one mode: --check-config or --import\n");
+	if (check + import + recomp != 1) {
+		fprintf(stderr, "rapportd: choose one mode: --check-config, --import or "
+				"--recompute\n");
 		usage(stderr);
 		return 2;
 	}
@@ -220,7 +293,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rapportd: --import needs at least one mbox file or maildir\n");
 		return 2;
 	}
-	if (check && optind != argc) {
+	if ((check || recomp) && optind != argc) {
 		fprintf(stderr, "rapportd: unexpected argument: %s\n", argv[optind]);
 		return 2;
 	}
@@ -232,6 +305,8 @@ int main(int argc, char **argv)
 	if (check) {
 		printf("%s: configuration is valid (%zu accounts, %zu roster clients, %zu "
 		       "departments)\n", config, c.n_accounts, c.n_clients, c.n_departments);
+	} else if (recomp) {
+		ret = do_recompute(&c);
 	} else {
 		struct sigaction sa = {0};
 		sa.sa_handler = on_stop;

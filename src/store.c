@@ -73,7 +73,32 @@ static const char *const migrations[] = {
 	" thread_key TEXT NOT NULL, due_at INTEGER NOT NULL, state TEXT NOT NULL,"
 	" snooze_until INTEGER, reason TEXT, created_at INTEGER NOT NULL,"
 	" updated_at INTEGER NOT NULL, UNIQUE(account_id, kind, client, thread_key));",
+	/* 1 -> 2: what the CLI needs to explain a score */
+	"ALTER TABLE scores ADD COLUMN department TEXT;"
+	"ALTER TABLE scores ADD COLUMN raw_rate REAL;"
+	"ALTER TABLE scores ADD COLUMN pending INTEGER;"
+	"ALTER TABLE scores ADD COLUMN undelivered INTEGER;"
+	"ALTER TABLE scores ADD COLUMN client_initiated INTEGER;"
+	"ALTER TABLE scores ADD COLUMN liaison_initiated INTEGER;"
+	"ALTER TABLE scores ADD COLUMN unknown_initiated INTEGER;"
+	"ALTER TABLE scores ADD COLUMN unanswered_streak INTEGER;"
+	"ALTER TABLE scores ADD COLUMN recent INTEGER;"
+	"ALTER TABLE scores ADD COLUMN before INTEGER;"
+	"ALTER TABLE scores ADD COLUMN last_message INTEGER;"
+	"ALTER TABLE scores ADD COLUMN last_inbound INTEGER;"
+	"ALTER TABLE scores ADD COLUMN one_sided_since INTEGER;"
+	"CREATE INDEX scores_weak ON scores(tie_strength, out_weight);"
+	"CREATE TABLE identities(account_id INTEGER NOT NULL REFERENCES accounts(id),"
+	" addr TEXT NOT NULL, PRIMARY KEY(account_id, addr)) WITHOUT ROWID;",
 };
+
+/* The score columns, in the order score_bind/score_read use them. */
+#define SCORE_COLS                                                                       \
+	"out_weight, in_weight, reciprocity, response_rate, answered, decided,"         \
+	" initiation_balance, volume, tie_strength, class, one_sided, phase, trend,"    \
+	" client_latency_hours, liaison_latency_hours, raw_rate, pending, undelivered," \
+	" client_initiated, liaison_initiated, unknown_initiated, unanswered_streak,"   \
+	" recent, before, last_message, last_inbound, one_sided_since"
 
 enum stmt {
 	S_ACCOUNT_GET, S_ACCOUNT_ADD, S_FOLDER_GET, S_FOLDER_ADD, S_FOLDER_ROLE,
@@ -81,6 +106,9 @@ enum stmt {
 	S_QUAR_ADD, S_FOLDER_STATE, S_FOLDER_SET_STATE, S_EACH_FOLDER, S_COUNT, S_COUNT_QUAR,
 	S_ROSTER_DEL_ADDR, S_ROSTER_DEL_CLIENT, S_DEPT_DEL_DOMAIN, S_DEPT_DEL,
 	S_CLIENT_ADD, S_CLIENT_ADDR_ADD, S_DEPT_ADD, S_DEPT_DOMAIN_ADD,
+	S_ACCOUNT_FIND, S_EACH_ACCOUNT, S_EACH_MSG, S_EACH_RCPT, S_EACH_REF, S_EACH_FAIL,
+	S_EACH_CLIENT_ADDR, S_EACH_DEPT_DOMAIN, S_MAIL_CLIENT_ADD, S_SCORE_PUT, S_EACH_SCORE,
+	S_EACH_WEAK, S_SCORE_PRUNE, S_MAX_MSG, S_MAIL_ADDR_ADD, S_IDENT_DEL, S_IDENT_ADD, S_EACH_IDENT,
 	S_N
 };
 
@@ -133,6 +161,48 @@ static const char *const sql[S_N] = {
 		       " SET name = excluded.name RETURNING id",
 	[S_DEPT_DOMAIN_ADD] = "INSERT OR IGNORE INTO department_domains(domain, department)"
 			      " VALUES(?1, ?2)",
+	[S_ACCOUNT_FIND] = "SELECT id FROM accounts WHERE name = ?1",
+	[S_EACH_ACCOUNT] = "SELECT id, name FROM accounts ORDER BY name",
+	[S_EACH_MSG] = "SELECT id, message_id, date, kind, direction, from_addr, subject,"
+		       " subject_norm, in_reply_to, bounce_orig_id, bounce_per_recipient,"
+		       " EXISTS(SELECT 1 FROM refs r WHERE r.message = m.id)"
+		       " FROM messages m WHERE account_id = ?1 AND date <= ?2 ORDER BY date, id",
+	[S_EACH_RCPT] = "SELECT r.message, r.field, r.addr FROM recipients r JOIN messages m"
+			" ON m.id = r.message WHERE m.account_id = ?1 AND m.date <= ?2"
+			" ORDER BY r.message, r.field, r.addr",
+	[S_EACH_REF] = "SELECT r.message, '', r.ref FROM refs r JOIN messages m ON m.id ="
+		       " r.message WHERE m.account_id = ?1 AND m.date <= ?2 ORDER BY r.message, r.pos",
+	[S_EACH_FAIL] = "SELECT b.message, '', b.addr FROM bounce_failed b JOIN messages m"
+			" ON m.id = b.message WHERE m.account_id = ?1 AND m.date <= ?2"
+			" ORDER BY b.message, b.addr",
+	[S_EACH_CLIENT_ADDR] = "SELECT c.id, c.name, c.department, c.source, a.addr FROM clients c"
+			       " JOIN client_addresses a ON a.client = c.id"
+			       " ORDER BY c.source <> 'roster', c.id, a.rowid",
+	[S_EACH_DEPT_DOMAIN] = "SELECT dd.domain, d.name FROM department_domains dd JOIN"
+			       " departments d ON d.id = dd.department ORDER BY d.id, dd.domain",
+	[S_MAIL_CLIENT_ADD] = "INSERT INTO clients(name, department, source) VALUES(?1, ?2, 'mail')"
+			      " ON CONFLICT(source, name) DO UPDATE SET department = excluded.department"
+			      " RETURNING id",
+	[S_IDENT_DEL] = "DELETE FROM identities",
+	[S_IDENT_ADD] = "INSERT OR IGNORE INTO identities(account_id, addr) VALUES(?1, ?2)",
+	[S_EACH_IDENT] = "SELECT addr FROM identities WHERE account_id = ?1 ORDER BY addr",
+	[S_MAX_MSG] = "SELECT coalesce(max(id), 0) FROM messages",
+	[S_SCORE_PRUNE] = "DELETE FROM scores WHERE account_id = ?1 AND computed_at < ?2",
+	[S_MAIL_ADDR_ADD] = "INSERT OR IGNORE INTO client_addresses(addr, client) VALUES(?1, ?2)",
+	[S_SCORE_PUT] = "INSERT OR REPLACE INTO scores(account_id, client, department, as_of,"
+			" computed_at, " SCORE_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
+			"?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,"
+			"?31,?32)",
+	[S_EACH_SCORE] = "SELECT a.name, c.name, s.department, (SELECT addr FROM client_addresses"
+			 " WHERE client = c.id ORDER BY rowid LIMIT 1), s.as_of, s.computed_at, "
+			 SCORE_COLS " FROM scores s JOIN accounts a ON a.id = s.account_id"
+			 " JOIN clients c ON c.id = s.client ORDER BY a.name, c.name",
+	[S_EACH_WEAK] = "SELECT a.name, c.name, s.department, (SELECT addr FROM client_addresses"
+			" WHERE client = c.id ORDER BY rowid LIMIT 1), s.as_of, s.computed_at, "
+			SCORE_COLS " FROM scores s JOIN accounts a ON a.id = s.account_id"
+			" JOIN clients c ON c.id = s.client WHERE s.phase <> 'dormant' AND"
+			" (s.class = 'weak' OR s.one_sided) ORDER BY s.tie_strength, s.out_weight DESC,"
+			" c.name",
 };
 
 struct store {
@@ -541,6 +611,21 @@ int store_sync_roster(struct store *st, const struct conf *c)
 		}
 	}
 	sl_free(&claimed);
+	if (r == 0)
+		r = run_plain(st, S_IDENT_DEL);
+	for (size_t i = 0; i < c->n_accounts && r == 0; i++) {
+		int64_t acc;
+		if ((r = store_account(st, c->accounts[i].name, &acc)) < 0)
+			break;
+		for (size_t j = 0; j < c->accounts[i].identity.n && r == 0; j++) {
+			sqlite3_stmt *q = prep(st, S_IDENT_ADD);
+			if (!q)
+				return -EIO;
+			sqlite3_bind_int64(q, 1, acc);
+			bind_text(q, 2, c->accounts[i].identity.v[j]);
+			r = run(q);
+		}
+	}
 	for (size_t i = 0; i < c->n_departments && r == 0; i++) {
 		sqlite3_stmt *q = prep(st, S_DEPT_ADD);
 		int64_t id;
@@ -626,4 +711,274 @@ int store_count(struct store *st, const char *account, int64_t ret_kinds[5],
 		return -EIO;
 	bind_text(q, 1, account);
 	return run_int(q, ret_quarantined);
+}
+
+/* ---- reading for the model ------------------------------------------------ */
+
+int store_account_id(struct store *st, const char *name, int64_t *ret_id)
+{
+	sqlite3_stmt *q = prep(st, S_ACCOUNT_FIND);
+	if (!q)
+		return -EIO;
+	bind_text(q, 1, name);
+	return run_int(q, ret_id);
+}
+
+int store_each_account(struct store *st, store_account_fn fn, void *ud)
+{
+	sqlite3_stmt *q = prep(st, S_EACH_ACCOUNT);
+	int r;
+	if (!q)
+		return -EIO;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW)
+		fn(ud, sqlite3_column_int64(q, 0), (const char *)sqlite3_column_text(q, 1));
+	sqlite3_reset(q);
+	return r == SQLITE_DONE ? 0 : -EIO;
+}
+
+static const char *col(sqlite3_stmt *q, int i)
+{
+	return (const char *)sqlite3_column_text(q, i);
+}
+
+int store_each_message(struct store *st, int64_t account, int64_t as_of, store_msg_fn fn,
+		       void *ud)
+{
+	sqlite3_stmt *q = prep(st, S_EACH_MSG);
+	int r, ret = 0;
+	if (!q)
+		return -EIO;
+	sqlite3_bind_int64(q, 1, account);
+	sqlite3_bind_int64(q, 2, as_of);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_msg_row row = {
+			.id = sqlite3_column_int64(q, 0),
+			.message_id = col(q, 1),
+			.date = sqlite3_column_int64(q, 2),
+			.kind = col(q, 3),
+			.direction = col(q, 4),
+			.from = col(q, 5),
+			.subject = col(q, 6),
+			.subject_norm = col(q, 7),
+			.in_reply_to = col(q, 8),
+			.bounce_orig_id = col(q, 9),
+			.bounce_per_recipient = sqlite3_column_int(q, 10) != 0,
+			.has_refs = sqlite3_column_int(q, 11) != 0,
+		};
+		if ((ret = fn(ud, &row)) < 0)
+			break;
+	}
+	sqlite3_reset(q);
+	return ret < 0 ? ret : r == SQLITE_DONE ? 0 : -EIO;
+}
+
+int store_each_detail(struct store *st, enum store_detail d, int64_t account, int64_t as_of,
+		      store_detail_fn fn, void *ud)
+{
+	static const enum stmt which[] = {S_EACH_RCPT, S_EACH_REF, S_EACH_FAIL};
+	sqlite3_stmt *q = prep(st, which[d]);
+	int r, ret = 0;
+	if (!q)
+		return -EIO;
+	sqlite3_bind_int64(q, 1, account);
+	sqlite3_bind_int64(q, 2, as_of);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW)
+		if ((ret = fn(ud, sqlite3_column_int64(q, 0), col(q, 1), col(q, 2))) < 0)
+			break;
+	sqlite3_reset(q);
+	return ret < 0 ? ret : r == SQLITE_DONE ? 0 : -EIO;
+}
+
+int store_each_client_address(struct store *st, store_client_fn fn, void *ud)
+{
+	sqlite3_stmt *q = prep(st, S_EACH_CLIENT_ADDR);
+	int r, ret = 0;
+	if (!q)
+		return -EIO;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW)
+		if ((ret = fn(ud, sqlite3_column_int64(q, 0), col(q, 1), col(q, 2), col(q, 3),
+			      col(q, 4))) < 0)
+			break;
+	sqlite3_reset(q);
+	return ret < 0 ? ret : r == SQLITE_DONE ? 0 : -EIO;
+}
+
+int store_each_department_domain(struct store *st, store_domain_fn fn, void *ud)
+{
+	sqlite3_stmt *q = prep(st, S_EACH_DEPT_DOMAIN);
+	int r, ret = 0;
+	if (!q)
+		return -EIO;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW)
+		if ((ret = fn(ud, col(q, 0), col(q, 1))) < 0)
+			break;
+	sqlite3_reset(q);
+	return ret < 0 ? ret : r == SQLITE_DONE ? 0 : -EIO;
+}
+
+int store_mail_client(struct store *st, const char *addr, const char *department,
+		      int64_t *ret_id)
+{
+	sqlite3_stmt *q = prep(st, S_MAIL_CLIENT_ADD);
+	int64_t id;
+	if (!q)
+		return -EIO;
+	bind_text(q, 1, addr);
+	bind_text(q, 2, department);
+	if (run_int(q, &id) < 0)
+		return -EIO;
+	/* an address the roster claims stays the roster's */
+	if (!(q = prep(st, S_MAIL_ADDR_ADD)))
+		return -EIO;
+	bind_text(q, 1, addr);
+	sqlite3_bind_int64(q, 2, id);
+	if (run(q) < 0)
+		return -EIO;
+	*ret_id = id;
+	return 0;
+}
+
+static void score_bind(sqlite3_stmt *q, int i, const struct score *s)
+{
+	sqlite3_bind_double(q, i++, s->out_weight);
+	sqlite3_bind_double(q, i++, s->in_weight);
+	sqlite3_bind_double(q, i++, s->reciprocity);
+	sqlite3_bind_double(q, i++, s->response_rate);
+	sqlite3_bind_int(q, i++, s->answered);
+	sqlite3_bind_int(q, i++, s->decided);
+	sqlite3_bind_double(q, i++, s->initiation_balance);
+	sqlite3_bind_double(q, i++, s->volume);
+	sqlite3_bind_int(q, i++, s->tie_strength);
+	bind_text(q, i++, score_class_name(s->klass));
+	sqlite3_bind_int(q, i++, s->one_sided);
+	bind_text(q, i++, score_phase_name(s->phase));
+	bind_text(q, i++, score_trend_name(s->trend));
+	if (s->client_latency_h >= 0)
+		sqlite3_bind_double(q, i, s->client_latency_h);
+	i++;
+	if (s->liaison_latency_h >= 0)
+		sqlite3_bind_double(q, i, s->liaison_latency_h);
+	i++;
+	if (s->decided)
+		sqlite3_bind_double(q, i, (double)s->answered / s->decided);
+	i++;
+	sqlite3_bind_int(q, i++, s->pending);
+	sqlite3_bind_int(q, i++, s->undelivered);
+	sqlite3_bind_int(q, i++, s->client_initiated);
+	sqlite3_bind_int(q, i++, s->liaison_initiated);
+	sqlite3_bind_int(q, i++, s->unknown_initiated);
+	sqlite3_bind_int(q, i++, s->unanswered_streak);
+	sqlite3_bind_int(q, i++, s->recent);
+	sqlite3_bind_int(q, i++, s->before);
+	sqlite3_bind_int64(q, i++, s->last_message);
+	sqlite3_bind_int64(q, i++, s->last_inbound);
+	sqlite3_bind_int64(q, i, s->one_sided_since);
+}
+
+static void score_read(sqlite3_stmt *q, int i, struct score *s)
+{
+	*s = (struct score){0};
+	s->out_weight = sqlite3_column_double(q, i++);
+	s->in_weight = sqlite3_column_double(q, i++);
+	s->reciprocity = sqlite3_column_double(q, i++);
+	s->response_rate = sqlite3_column_double(q, i++);
+	s->answered = sqlite3_column_int(q, i++);
+	s->decided = sqlite3_column_int(q, i++);
+	s->initiation_balance = sqlite3_column_double(q, i++);
+	s->volume = sqlite3_column_double(q, i++);
+	s->tie_strength = sqlite3_column_int(q, i++);
+	int k = col(q, i) ? score_class_parse(col(q, i)) : -1;
+	s->klass = k < 0 ? CLASS_WEAK : (enum score_class)k;
+	i++;
+	s->one_sided = sqlite3_column_int(q, i++) != 0;
+	k = col(q, i) ? score_phase_parse(col(q, i)) : -1;
+	s->phase = k < 0 ? PHASE_DORMANT : (enum score_phase)k;
+	i++;
+	k = col(q, i) ? score_trend_parse(col(q, i)) : -1;
+	s->trend = k < 0 ? TREND_STEADY : (enum score_trend)k;
+	i++;
+	s->client_latency_h = sqlite3_column_type(q, i) == SQLITE_NULL ? -1
+								       : sqlite3_column_double(q, i);
+	i++;
+	s->liaison_latency_h = sqlite3_column_type(q, i) == SQLITE_NULL ? -1
+									: sqlite3_column_double(q, i);
+	i++;
+	i++; /* raw_rate: answered / decided again */
+	s->pending = sqlite3_column_int(q, i++);
+	s->undelivered = sqlite3_column_int(q, i++);
+	s->client_initiated = sqlite3_column_int(q, i++);
+	s->liaison_initiated = sqlite3_column_int(q, i++);
+	s->unknown_initiated = sqlite3_column_int(q, i++);
+	s->unanswered_streak = sqlite3_column_int(q, i++);
+	s->recent = sqlite3_column_int(q, i++);
+	s->before = sqlite3_column_int(q, i++);
+	s->last_message = sqlite3_column_int64(q, i++);
+	s->last_inbound = sqlite3_column_int64(q, i++);
+	s->one_sided_since = sqlite3_column_int64(q, i);
+}
+
+int store_score_put(struct store *st, int64_t account, int64_t client, const char *department,
+		    int64_t as_of, int64_t computed_at, const struct score *s)
+{
+	sqlite3_stmt *q = prep(st, S_SCORE_PUT);
+	if (!q)
+		return -EIO;
+	sqlite3_bind_int64(q, 1, account);
+	sqlite3_bind_int64(q, 2, client);
+	bind_text(q, 3, department);
+	sqlite3_bind_int64(q, 4, as_of);
+	sqlite3_bind_int64(q, 5, computed_at);
+	score_bind(q, 6, s);
+	return run(q);
+}
+
+int store_each_score(struct store *st, bool weak_only, store_score_fn fn, void *ud)
+{
+	sqlite3_stmt *q = prep(st, weak_only ? S_EACH_WEAK : S_EACH_SCORE);
+	int r, ret = 0;
+	if (!q)
+		return -EIO;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_score_row row = {
+			.account = col(q, 0),
+			.client = col(q, 1),
+			.department = col(q, 2),
+			.address = col(q, 3),
+			.as_of = sqlite3_column_int64(q, 4),
+			.computed_at = sqlite3_column_int64(q, 5),
+		};
+		score_read(q, 6, &row.s);
+		if ((ret = fn(ud, &row)) < 0)
+			break;
+	}
+	sqlite3_reset(q);
+	return ret < 0 ? ret : r == SQLITE_DONE ? 0 : -EIO;
+}
+
+int store_identity(struct store *st, int64_t account, struct strlist *ret)
+{
+	sqlite3_stmt *q = prep(st, S_EACH_IDENT);
+	int r;
+	if (!q)
+		return -EIO;
+	sqlite3_bind_int64(q, 1, account);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW)
+		sl_add_unique(ret, col(q, 0));
+	sqlite3_reset(q);
+	return r == SQLITE_DONE ? 0 : -EIO;
+}
+
+int store_scores_prune(struct store *st, int64_t account, int64_t computed_at)
+{
+	sqlite3_stmt *q = prep(st, S_SCORE_PRUNE);
+	if (!q)
+		return -EIO;
+	sqlite3_bind_int64(q, 1, account);
+	sqlite3_bind_int64(q, 2, computed_at);
+	return run(q);
+}
+
+int store_max_message_id(struct store *st, int64_t *ret)
+{
+	return run_int(prep(st, S_MAX_MSG), ret);
 }

@@ -9,8 +9,9 @@
 
 #include "conf.h"
 #include "msg.h"
+#include "score.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
@@ -56,9 +57,9 @@ int store_message_add(struct store *st, int64_t account, int64_t folder, uint32_
 int store_quarantine(struct store *st, int64_t account, const char *source,
 		     const char *position, const char *reason);
 
-/* Replaces the roster (clients from the configuration and roster file)
- * and the department domain rules with those of c. Clients found in mail
- * (track_unknown) are kept. 0 or -EIO. */
+/* Replaces the roster (clients from the configuration and roster file),
+ * the department domain rules and the accounts' identity addresses with
+ * those of c. Clients found in mail (track_unknown) are kept. 0 or -EIO. */
 int store_sync_roster(struct store *st, const struct conf *c);
 
 /* IMAP sync state of a folder. uidvalidity 0 = never synced. 0 or -EIO. */
@@ -77,5 +78,75 @@ int store_each_folder(struct store *st, store_folder_fn fn, void *ud);
  * msg_kind, plus quarantined messages. 0 or -EIO. */
 int store_count(struct store *st, const char *account, int64_t ret_kinds[5],
 		int64_t *ret_quarantined);
+
+/* ---- reading for the model ---------------------------------------------- */
+
+/* The account's id, or -ENOENT. */
+int store_account_id(struct store *st, const char *name, int64_t *ret_id);
+typedef void (*store_account_fn)(void *ud, int64_t id, const char *name);
+int store_each_account(struct store *st, store_account_fn fn, void *ud);
+
+struct store_msg_row {
+	int64_t id;
+	const char *message_id;
+	int64_t date;
+	const char *kind, *direction, *from, *subject, *subject_norm, *in_reply_to,
+		*bounce_orig_id;
+	bool bounce_per_recipient;
+	bool has_refs;
+};
+/* Each message of the account dated at or before as_of, by date then id.
+ * A negative return of fn stops and is returned. 0 or -EIO. */
+typedef int (*store_msg_fn)(void *ud, const struct store_msg_row *r);
+int store_each_message(struct store *st, int64_t account, int64_t as_of, store_msg_fn fn,
+		       void *ud);
+
+enum store_detail { DETAIL_RECIPIENTS, DETAIL_REFS, DETAIL_BOUNCE_FAILED };
+/* Each recipient (field "to", "cc", "bcc", "reply-to"), References id (in
+ * order; field "") or failed bounce recipient (field "") of the account's
+ * messages dated at or before as_of, grouped by message id. */
+typedef int (*store_detail_fn)(void *ud, int64_t message, const char *field,
+			       const char *value);
+int store_each_detail(struct store *st, enum store_detail d, int64_t account, int64_t as_of,
+		      store_detail_fn fn, void *ud);
+
+/* Each client address: roster clients first, then correspondents found in
+ * mail (source "mail"). */
+typedef int (*store_client_fn)(void *ud, int64_t id, const char *name, const char *department,
+			       const char *source, const char *addr);
+int store_each_client_address(struct store *st, store_client_fn fn, void *ud);
+typedef int (*store_domain_fn)(void *ud, const char *domain, const char *department);
+int store_each_department_domain(struct store *st, store_domain_fn fn, void *ud);
+
+/* Appends the account's identity addresses (as last synced) to *ret. */
+int store_identity(struct store *st, int64_t account, struct strlist *ret);
+
+/* Creates (or finds) the correspondent client named after addr, with the
+ * address. 0 or -EIO. */
+int store_mail_client(struct store *st, const char *addr, const char *department,
+		      int64_t *ret_id);
+
+/* Writes the score of (account, client). 0 or -EIO. */
+int store_score_put(struct store *st, int64_t account, int64_t client, const char *department,
+		    int64_t as_of, int64_t computed_at, const struct score *s);
+
+/* The highest message row id (0 for none): a mark to recompute only the
+ * clients of messages stored after it. 0 or -EIO. */
+int store_max_message_id(struct store *st, int64_t *ret);
+
+/* Deletes the account's score rows computed before computed_at (clients
+ * that a full recompute no longer has). 0 or -EIO. */
+int store_scores_prune(struct store *st, int64_t account, int64_t computed_at);
+
+struct store_score_row {
+	const char *account, *client, *department, *address;
+	int64_t as_of, computed_at;
+	struct score s;
+};
+typedef int (*store_score_fn)(void *ud, const struct store_score_row *r);
+/* Every stored score (weak_only: the `rapport weak` selection, weakest
+ * first: not dormant, weak or one-sided; by tie strength, then O
+ * descending). */
+int store_each_score(struct store *st, bool weak_only, store_score_fn fn, void *ud);
 
 #endif

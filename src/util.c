@@ -488,3 +488,74 @@ int read_file(const char *path, size_t max, char **ret_data, size_t *ret_len)
 	*ret_data = sb_steal(&sb);
 	return 0;
 }
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static void strtab_grow(struct strtab *t)
+{
+	size_t n = t->nslots ? t->nslots * 2 : 1024;
+	uint32_t *slots = xcalloc(n, sizeof(*slots));
+	for (size_t i = 0; i < t->n; i++) {
+		size_t k = fnv1a(t->strs[i]) & (n - 1);
+		while (slots[k])
+			k = (k + 1) & (n - 1);
+		slots[k] = (uint32_t)i + 1;
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->nslots = n;
+}
+
+uint32_t strtab_find(const struct strtab *t, const char *s)
+{
+	if (!t->nslots)
+		return STRTAB_NONE;
+	size_t k = fnv1a(s) & (t->nslots - 1);
+	while (t->slots[k]) {
+		uint32_t id = t->slots[k] - 1;
+		if (strcmp(t->strs[id], s) == 0)
+			return id;
+		k = (k + 1) & (t->nslots - 1);
+	}
+	return STRTAB_NONE;
+}
+
+uint32_t strtab_intern(struct strtab *t, const char *s)
+{
+	uint32_t id = strtab_find(t, s);
+	if (id != STRTAB_NONE)
+		return id;
+	if ((t->n + 1) * 2 > t->nslots)
+		strtab_grow(t);
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 1024;
+		t->strs = xrealloc(t->strs, t->cap * sizeof(*t->strs));
+	}
+	id = (uint32_t)t->n;
+	t->strs[t->n++] = xstrdup(s);
+	size_t k = fnv1a(s) & (t->nslots - 1);
+	while (t->slots[k])
+		k = (k + 1) & (t->nslots - 1);
+	t->slots[k] = id + 1;
+	return id;
+}
+
+const char *strtab_str(const struct strtab *t, uint32_t id)
+{
+	return id < t->n ? t->strs[id] : NULL;
+}
+
+void strtab_free(struct strtab *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->strs[i]);
+	free(t->strs);
+	free(t->slots);
+	*t = (struct strtab){0};
+}

@@ -87,4 +87,21 @@ int iso_to_epoch(const char *s, int64_t *ret_t);
  * (-EFBIG when larger). Caller frees *ret_data. */
 int read_file(const char *path, size_t max, char **ret_data, size_t *ret_len);
 
+
+/* An interning table: each distinct string gets a dense id 0, 1, 2, ...
+ * Strings are copied into the table. Initialise with {0}. */
+#define STRTAB_NONE UINT32_MAX
+struct strtab {
+	uint32_t *slots;  /* open addressing: id + 1, 0 = empty */
+	size_t nslots;
+	char **strs;
+	size_t n, cap;
+};
+/* The id of s, adding it when new. */
+uint32_t strtab_intern(struct strtab *t, const char *s);
+/* The id of s, or STRTAB_NONE. */
+uint32_t strtab_find(const struct strtab *t, const char *s);
+const char *strtab_str(const struct strtab *t, uint32_t id);
+void strtab_free(struct strtab *t);
+
 #endif

@@ -1,0 +1,622 @@
+/* model: see model.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "model.h"
+#include "thread.h"
+
+#define UNASSIGNED "(unassigned)"
+
+/* A projection entry: one message for one client. */
+struct pent {
+	uint32_t client, thread, msg;
+	int64_t date;
+};
+
+/* What loading needs besides the model itself. */
+struct loader {
+	struct model *md;
+	struct store *st;
+	struct strlist identity;
+	struct strlist rule_domains, rule_names; /* department rules */
+	int64_t touched_after;
+	bool keep_subjects;
+	/* per message (model order): the interned sender address */
+	uint32_t *from;
+	/* db id -> message index, through db ids sorted */
+	int64_t *dbid;
+	uint32_t *dbidx;
+	size_t cursor;
+	int64_t cur_id;
+	uint32_t cur_msg;
+	struct strlist pending; /* the current message's detail values */
+	struct strlist pending_field;
+};
+
+struct model_priv {
+	struct pent *pe;
+	size_t npe;
+	size_t *client_start; /* nclients + 1 offsets into pe */
+	uint32_t *bounce_order; /* bounce message indexes sorted by original id */
+	size_t nbounce;
+};
+
+static struct model_priv *priv(struct model *md)
+{
+	if (!md->priv)
+		md->priv = xcalloc(1, sizeof(struct model_priv));
+	return md->priv;
+}
+
+/* ---- clients --------------------------------------------------------------- */
+
+static const char *department_of(const struct loader *l, const char *addr)
+{
+	const char *d = addr_domain(addr);
+	const char *best = NULL;
+	size_t best_len = 0;
+	for (size_t i = 0; i < l->rule_domains.n; i++) {
+		size_t n = strlen(l->rule_domains.v[i]);
+		if (n > best_len && addr_domain_matches(d, l->rule_domains.v[i])) {
+			best = l->rule_names.v[i];
+			best_len = n;
+		}
+	}
+	return best ? best : UNASSIGNED;
+}
+
+static bool never_client(const struct loader *l, const char *addr)
+{
+	if (sl_contains(&l->identity, addr) || addr_is_role(addr))
+		return true;
+	for (size_t i = 0; i < l->md->conf->ignore.n; i++)
+		if (addr_glob(l->md->conf->ignore.v[i], addr))
+			return true;
+	return false;
+}
+
+static uint32_t add_client(struct model *md, int64_t db_id, const char *name, const char *dept,
+			   const char *addr, bool roster)
+{
+	if (md->nclients % 256 == 0)
+		md->clients = xrealloc(md->clients, (md->nclients + 256) * sizeof(*md->clients));
+	struct model_client *c = &md->clients[md->nclients];
+	*c = (struct model_client){0};
+	c->db_id = db_id;
+	c->name = xstrdup(name);
+	c->department = xstrdup(dept);
+	c->first_address = xstrdup(addr);
+	c->roster = roster;
+	return (uint32_t)md->nclients++;
+}
+
+/* Interns an address, keeping client_of_addr the same length. */
+static uint32_t addr_id(struct model *md, const char *addr)
+{
+	size_t before = md->addr.n;
+	uint32_t id = strtab_intern(&md->addr, addr);
+	if (md->addr.n > before) {
+		if (before % 4096 == 0)
+			md->client_of_addr = xrealloc(md->client_of_addr,
+						      (before + 4096) * sizeof(uint32_t));
+		md->client_of_addr[id] = MODEL_NONE;
+	}
+	return id;
+}
+
+static void claim(struct model *md, const char *addr, uint32_t ci)
+{
+	uint32_t id = addr_id(md, addr); /* may move client_of_addr */
+	md->client_of_addr[id] = ci;
+}
+
+uint32_t model_client_of(const struct model *md, const char *addr)
+{
+	uint32_t id = strtab_find(&md->addr, addr);
+	return id == STRTAB_NONE ? MODEL_NONE : md->client_of_addr[id];
+}
+
+static int on_roster(void *ud, int64_t id, const char *name, const char *department,
+		     const char *source, const char *addr)
+{
+	struct loader *l = ud;
+	struct model *md = l->md;
+	if (strcmp(source, "roster") != 0 || never_client(l, addr) ||
+	    model_client_of(md, addr) != MODEL_NONE)
+		return 0;
+	uint32_t ci = MODEL_NONE;
+	for (size_t i = md->nclients; i > 0; i--)
+		if (md->clients[i - 1].db_id == id) {
+			ci = (uint32_t)(i - 1);
+			break;
+		}
+	if (ci == MODEL_NONE)
+		ci = add_client(md, id, name,
+				department && *department ? department : department_of(l, addr),
+				addr, true);
+	claim(md, addr, ci);
+	return 0;
+}
+
+static int on_rule(void *ud, const char *domain, const char *department)
+{
+	struct loader *l = ud;
+	sl_add(&l->rule_domains, domain);
+	sl_add(&l->rule_names, department);
+	return 0;
+}
+
+/* The client of a counterpart address; a new correspondent client when
+ * track_unknown allows it (create). */
+static uint32_t resolve(struct loader *l, const char *addr, bool create)
+{
+	struct model *md = l->md;
+	uint32_t ci = model_client_of(md, addr);
+	if (ci != MODEL_NONE || !create || !md->conf->track_unknown || never_client(l, addr))
+		return ci;
+	ci = add_client(md, 0, addr, department_of(l, addr), addr, false);
+	claim(md, addr, ci);
+	return ci;
+}
+
+/* ---- messages -------------------------------------------------------------- */
+
+static enum msg_kind kind_of(const char *s)
+{
+	for (int k = 0; k < 5; k++)
+		if (s && strcmp(s, msg_kind_name((enum msg_kind)k)) == 0)
+			return (enum msg_kind)k;
+	return MSG_PERSONAL;
+}
+
+static enum msg_direction dir_of(const char *s)
+{
+	if (s && strcmp(s, "outbound") == 0)
+		return DIR_OUTBOUND;
+	if (s && strcmp(s, "inbound") == 0)
+		return DIR_INBOUND;
+	return DIR_UNRELATED;
+}
+
+static int on_message(void *ud, const struct store_msg_row *r)
+{
+	struct loader *l = ud;
+	struct model *md = l->md;
+	if (md->n % 4096 == 0) {
+		md->m = xrealloc(md->m, (md->n + 4096) * sizeof(*md->m));
+		l->from = xrealloc(l->from, (md->n + 4096) * sizeof(*l->from));
+		if (l->keep_subjects)
+			md->subject = xrealloc(md->subject, (md->n + 4096) * sizeof(char *));
+	}
+	if (l->keep_subjects)
+		md->subject[md->n] = xstrdup(r->subject ? r->subject : "");
+	struct model_msg *m = &md->m[md->n];
+	*m = (struct model_msg){0};
+	m->id = r->id;
+	m->date = r->date;
+	m->kind = kind_of(r->kind);
+	m->dir = dir_of(r->direction);
+	m->reply_subject = r->subject && msg_subject_is_reply(r->subject);
+	m->fwd_subject = r->subject && msg_subject_is_forward(r->subject);
+	m->has_thread_hdrs = r->in_reply_to || r->has_refs;
+	m->bounce_per_recipient = r->bounce_per_recipient;
+	m->mid = strtab_intern(&md->ids, r->message_id);
+	m->parent = r->in_reply_to ? strtab_intern(&md->ids, r->in_reply_to) : MODEL_NONE;
+	m->subj = strtab_intern(&md->subjects, r->subject_norm ? r->subject_norm : "");
+	m->bounce_orig = r->bounce_orig_id && m->kind == MSG_BOUNCE
+				 ? strtab_intern(&md->ids, r->bounce_orig_id) : MODEL_NONE;
+	l->from[md->n] = r->from ? addr_id(md, r->from) : MODEL_NONE;
+	md->n++;
+	return 0;
+}
+
+static int cmp_dbid(const void *a, const void *b, void *ud)
+{
+	const int64_t *ids = ud;
+	int64_t x = ids[*(const uint32_t *)a], y = ids[*(const uint32_t *)b];
+	return x < y ? -1 : x > y;
+}
+
+/* Finds the model index of db message id (detail rows come in id order). */
+static uint32_t msg_index(struct loader *l, int64_t id)
+{
+	while (l->cursor < l->md->n && l->dbid[l->dbidx[l->cursor]] < id)
+		l->cursor++;
+	if (l->cursor < l->md->n && l->dbid[l->dbidx[l->cursor]] == id)
+		return l->dbidx[l->cursor];
+	return MODEL_NONE;
+}
+
+static void push(uint32_t **arr, size_t *n, uint32_t v)
+{
+	if (*n % 4096 == 0)
+		*arr = xrealloc(*arr, (*n + 4096) * sizeof(**arr));
+	(*arr)[(*n)++] = v;
+}
+
+/* Settles the details gathered for the current message. */
+static void flush_refs(struct loader *l)
+{
+	struct model *md = l->md;
+	if (l->cur_msg == MODEL_NONE)
+		return;
+	struct model_msg *m = &md->m[l->cur_msg];
+	m->ref_off = (uint32_t)md->nrefs;
+	for (size_t i = 0; i < l->pending.n; i++)
+		push(&md->refs, &md->nrefs, strtab_intern(&md->ids, l->pending.v[i]));
+	m->n_ref = (uint32_t)l->pending.n;
+	if (m->parent == MODEL_NONE && m->n_ref)
+		m->parent = md->refs[m->ref_off + m->n_ref - 1];
+}
+
+static void flush_rcpts(struct loader *l)
+{
+	struct model *md = l->md;
+	if (l->cur_msg == MODEL_NONE)
+		return;
+	struct model_msg *m = &md->m[l->cur_msg];
+	m->to_off = (uint32_t)md->nrcpt;
+	m->cp_off = (uint32_t)md->ncp;
+	for (size_t i = 0; i < l->pending.n; i++) {
+		if (strcmp(l->pending_field.v[i], "reply-to") == 0)
+			continue;
+		/* outbound personal mail concerns every client among To, Cc, Bcc */
+		bool counterpart = m->kind == MSG_PERSONAL && m->dir == DIR_OUTBOUND;
+		uint32_t ci = resolve(l, l->pending.v[i], counterpart);
+		if (ci == MODEL_NONE)
+			continue;
+		bool seen = false;
+		for (uint32_t k = 0; k < m->n_to && !seen; k++)
+			seen = md->rcpt[m->to_off + k] == ci;
+		if (seen)
+			continue;
+		push(&md->rcpt, &md->nrcpt, ci);
+		m->n_to++;
+		if (counterpart) {
+			push(&md->cp, &md->ncp, ci);
+			m->n_cp++;
+		}
+	}
+}
+
+static void flush_failed(struct loader *l)
+{
+	struct model *md = l->md;
+	if (l->cur_msg == MODEL_NONE)
+		return;
+	struct model_msg *m = &md->m[l->cur_msg];
+	m->fail_off = (uint32_t)md->nfail;
+	for (size_t i = 0; i < l->pending.n; i++) {
+		uint32_t ci = resolve(l, l->pending.v[i], false);
+		if (ci != MODEL_NONE) {
+			push(&md->fail, &md->nfail, ci);
+			m->n_fail++;
+		}
+	}
+}
+
+struct detail_pass {
+	struct loader *l;
+	void (*flush)(struct loader *l);
+};
+
+static int on_detail(void *ud, int64_t message, const char *field, const char *value)
+{
+	struct detail_pass *dp = ud;
+	struct loader *l = dp->l;
+	if (message != l->cur_id) {
+		dp->flush(l);
+		sl_free(&l->pending);
+		sl_free(&l->pending_field);
+		l->cur_id = message;
+		l->cur_msg = msg_index(l, message);
+	}
+	sl_add(&l->pending, value ? value : "");
+	sl_add(&l->pending_field, field ? field : "");
+	return 0;
+}
+
+static int load_details(struct loader *l, enum store_detail d, void (*flush)(struct loader *))
+{
+	struct detail_pass dp = {l, flush};
+	l->cursor = 0;
+	l->cur_id = -1;
+	l->cur_msg = MODEL_NONE;
+	int r = store_each_detail(l->st, d, l->md->account, l->md->as_of, on_detail, &dp);
+	flush(l);
+	sl_free(&l->pending);
+	sl_free(&l->pending_field);
+	return r;
+}
+
+int model_load(struct store *st, const struct conf *c, const char *account, int64_t as_of,
+	       int64_t touched_after, unsigned flags, struct model *ret)
+{
+	struct model md = {0};
+	struct loader l = {0};
+	int r;
+
+	md.conf = c;
+	md.as_of = as_of;
+	md.account_name = xstrdup(account);
+	l.md = &md;
+	l.st = st;
+	l.touched_after = touched_after;
+	l.keep_subjects = flags & MODEL_KEEP_SUBJECTS;
+	if ((r = store_account_id(st, account, &md.account)) < 0 ||
+	    (r = store_identity(st, md.account, &l.identity)) < 0 ||
+	    (r = store_each_department_domain(st, on_rule, &l)) < 0 ||
+	    (r = store_each_client_address(st, on_roster, &l)) < 0 ||
+	    (r = store_each_message(st, md.account, as_of, on_message, &l)) < 0)
+		goto fail;
+
+	md.msg_of_id = xmalloc((md.ids.n + 1) * sizeof(*md.msg_of_id));
+	for (size_t i = 0; i < md.ids.n; i++)
+		md.msg_of_id[i] = MODEL_NONE;
+	for (size_t i = 0; i < md.n; i++)
+		if (md.msg_of_id[md.m[i].mid] == MODEL_NONE)
+			md.msg_of_id[md.m[i].mid] = (uint32_t)i;
+
+	l.dbid = xmalloc((md.n + 1) * sizeof(*l.dbid));
+	l.dbidx = xmalloc((md.n + 1) * sizeof(*l.dbidx));
+	for (size_t i = 0; i < md.n; i++) {
+		l.dbid[i] = md.m[i].id;
+		l.dbidx[i] = (uint32_t)i;
+	}
+	qsort_r(l.dbidx, md.n, sizeof(*l.dbidx), cmp_dbid, l.dbid);
+	if ((r = load_details(&l, DETAIL_REFS, flush_refs)) < 0 ||
+	    (r = load_details(&l, DETAIL_RECIPIENTS, flush_rcpts)) < 0 ||
+	    (r = load_details(&l, DETAIL_BOUNCE_FAILED, flush_failed)) < 0)
+		goto fail;
+
+	/* inbound personal mail concerns its sender only */
+	for (size_t i = 0; i < md.n; i++) {
+		struct model_msg *m = &md.m[i];
+		bool counterpart = m->kind == MSG_PERSONAL && m->dir == DIR_INBOUND;
+		m->sender = l.from[i] == MODEL_NONE
+				    ? MODEL_NONE
+				    : resolve(&l, strtab_str(&md.addr, l.from[i]), counterpart);
+		if (!counterpart)
+			continue;
+		uint32_t ci = m->sender;
+		if (ci == MODEL_NONE)
+			continue;
+		/* the message's recipients were stored at to_off; its counterpart
+		 * goes after everything else */
+		m->cp_off = (uint32_t)md.ncp;
+		m->n_cp = 1;
+		push(&md.cp, &md.ncp, ci);
+	}
+	for (size_t i = 0; i < md.n; i++)
+		if (md.m[i].id > touched_after && touched_after > 0)
+			for (uint32_t k = 0; k < md.m[i].n_cp; k++)
+				md.clients[md.cp[md.m[i].cp_off + k]].touched = true;
+	r = 0;
+	*ret = md;
+	goto out;
+fail:
+	model_free(&md);
+out:
+	sl_free(&l.identity);
+	sl_free(&l.rule_domains);
+	sl_free(&l.rule_names);
+	free(l.from);
+	free(l.dbid);
+	free(l.dbidx);
+	return r;
+}
+
+/* ---- computing --------------------------------------------------------------- */
+
+static int cmp_pent(const void *a, const void *b)
+{
+	const struct pent *x = a, *y = b;
+	if (x->client != y->client)
+		return x->client < y->client ? -1 : 1;
+	if (x->thread != y->thread)
+		return x->thread < y->thread ? -1 : 1;
+	if (x->date != y->date)
+		return x->date < y->date ? -1 : 1;
+	return x->msg < y->msg ? -1 : x->msg > y->msg;
+}
+
+static int cmp_bounce(const void *a, const void *b, void *ud)
+{
+	const struct model *md = ud;
+	uint32_t x = md->m[*(const uint32_t *)a].bounce_orig;
+	uint32_t y = md->m[*(const uint32_t *)b].bounce_orig;
+	return x < y ? -1 : x > y;
+}
+
+/* True if message mi (outbound, the first of a projection) bounced for
+ * client ci: a bounce names it as the original and lists the client among
+ * the failed recipients, or has no per-recipient fields at all. */
+static bool bounced(struct model *md, uint32_t mi, uint32_t ci)
+{
+	struct model_priv *p = priv(md);
+	uint32_t mid = md->m[mi].mid;
+	size_t lo = 0, hi = p->nbounce;
+	while (lo < hi) {
+		size_t mid_i = (lo + hi) / 2;
+		if (md->m[p->bounce_order[mid_i]].bounce_orig < mid)
+			lo = mid_i + 1;
+		else
+			hi = mid_i;
+	}
+	for (size_t i = lo; i < p->nbounce && md->m[p->bounce_order[i]].bounce_orig == mid; i++) {
+		const struct model_msg *b = &md->m[p->bounce_order[i]];
+		if (!b->bounce_per_recipient)
+			return true;
+		for (uint32_t k = 0; k < b->n_fail; k++)
+			if (md->fail[b->fail_off + k] == ci)
+				return true;
+	}
+	return false;
+}
+
+/* The initiator of a projection whose first message is mi. */
+static int initiator(const struct model *md, uint32_t mi)
+{
+	const struct model_msg *m = &md->m[mi];
+	if (m->fwd_subject)
+		return INIT_UNKNOWN;
+	if (m->parent != MODEL_NONE) {
+		if (md->msg_of_id[m->parent] == MODEL_NONE)
+			return INIT_UNKNOWN;
+	} else if (!m->has_thread_hdrs && m->reply_subject) {
+		return INIT_UNKNOWN;
+	}
+	return m->dir == DIR_OUTBOUND ? INIT_LIAISON : INIT_CLIENT;
+}
+
+static void judge(struct model *md, const struct pent *pe, size_t n, struct score_msg *sm,
+		  struct score_proj *ret)
+{
+	for (size_t i = 0; i < n; i++) {
+		sm[i].date = pe[i].date;
+		sm[i].outbound = md->m[pe[i].msg].dir == DIR_OUTBOUND;
+	}
+	ret->m = sm;
+	ret->n = (uint32_t)n;
+	ret->initiator = initiator(md, pe[0].msg);
+	ret->undelivered = ret->initiator == INIT_LIAISON && bounced(md, pe[0].msg, pe[0].client);
+}
+
+void model_compute(struct model *md)
+{
+	struct model_priv *p = priv(md);
+	const struct conf_scoring *k = &md->conf->scoring;
+	int64_t window = (int64_t)k->window_days * 86400;
+
+	thread_build(md);
+
+	free(p->bounce_order);
+	p->bounce_order = xmalloc((md->n + 1) * sizeof(*p->bounce_order));
+	p->nbounce = 0;
+	for (size_t i = 0; i < md->n; i++)
+		if (md->m[i].kind == MSG_BOUNCE && md->m[i].bounce_orig != MODEL_NONE)
+			p->bounce_order[p->nbounce++] = (uint32_t)i;
+	qsort_r(p->bounce_order, p->nbounce, sizeof(*p->bounce_order), cmp_bounce, md);
+
+	/* every personal message in the window, once per counterpart client */
+	free(p->pe);
+	p->pe = NULL;
+	p->npe = 0;
+	size_t cap = 0;
+	for (size_t i = 0; i < md->n; i++) {
+		const struct model_msg *m = &md->m[i];
+		if (m->kind != MSG_PERSONAL || m->date > md->as_of || md->as_of - m->date > window)
+			continue;
+		for (uint32_t c = 0; c < m->n_cp; c++) {
+			if (p->npe == cap) {
+				cap = cap ? cap * 2 : 4096;
+				p->pe = xrealloc(p->pe, cap * sizeof(*p->pe));
+			}
+			p->pe[p->npe++] = (struct pent){md->cp[m->cp_off + c], m->thread,
+							(uint32_t)i, m->date};
+		}
+	}
+	if (p->npe)
+		qsort(p->pe, p->npe, sizeof(*p->pe), cmp_pent);
+	free(p->client_start);
+	p->client_start = xcalloc(md->nclients + 1, sizeof(*p->client_start));
+	for (size_t i = 0, c = 0; c <= md->nclients; c++) {
+		while (i < p->npe && p->pe[i].client < c)
+			i++;
+		p->client_start[c] = i;
+	}
+
+	struct score_msg *sm = xmalloc((p->npe + 1) * sizeof(*sm));
+	struct score_proj *proj = xmalloc((p->npe + 1) * sizeof(*proj));
+	for (size_t c = 0; c < md->nclients; c++) {
+		size_t a = p->client_start[c], b = p->client_start[c + 1], np = 0;
+		for (size_t i = a; i < b;) {
+			size_t j = i;
+			while (j < b && p->pe[j].thread == p->pe[i].thread)
+				j++;
+			judge(md, p->pe + i, j - i, sm + i, &proj[np++]);
+			i = j;
+		}
+		score_compute(k, md->as_of, proj, np, sm + a, b - a, &md->clients[c].score);
+	}
+	free(sm);
+	free(proj);
+}
+
+void model_each_projection(struct model *md, uint32_t ci, model_proj_fn fn, void *ud)
+{
+	struct model_priv *p = priv(md);
+	if (!p->client_start || ci >= md->nclients)
+		return;
+	size_t a = p->client_start[ci], b = p->client_start[ci + 1];
+	struct score_msg *sm = xmalloc((b - a + 1) * sizeof(*sm));
+	uint32_t *idx = xmalloc((b - a + 1) * sizeof(*idx));
+	for (size_t i = a; i < b;) {
+		size_t j = i;
+		while (j < b && p->pe[j].thread == p->pe[i].thread)
+			j++;
+		struct score_proj pr;
+		judge(md, p->pe + i, j - i, sm, &pr);
+		for (size_t k = i; k < j; k++)
+			idx[k - i] = p->pe[k].msg;
+		fn(ud, p->pe[i].thread, idx, j - i, &pr);
+		i = j;
+	}
+	free(sm);
+	free(idx);
+}
+
+int model_save(struct model *md, struct store *st, bool only_touched, int64_t now)
+{
+	for (size_t c = 0; c < md->nclients; c++) {
+		struct model_client *cl = &md->clients[c];
+		if (only_touched && !cl->touched)
+			continue;
+		if (!cl->db_id && store_mail_client(st, cl->first_address, cl->department,
+						    &cl->db_id) < 0)
+			return -EIO;
+		if (store_score_put(st, md->account, cl->db_id, cl->department, md->as_of, now,
+				    &cl->score) < 0)
+			return -EIO;
+	}
+	/* a full recompute also drops rows of clients that are gone */
+	if (!only_touched && store_scores_prune(st, md->account, now) < 0)
+		return -EIO;
+	return 0;
+}
+
+void model_free(struct model *md)
+{
+	struct model_priv *p = md->priv;
+	if (p) {
+		free(p->pe);
+		free(p->client_start);
+		free(p->bounce_order);
+		free(p);
+	}
+	for (size_t i = 0; i < md->nclients; i++) {
+		free(md->clients[i].name);
+		free(md->clients[i].department);
+		free(md->clients[i].first_address);
+	}
+	free(md->clients);
+	free(md->account_name);
+	for (size_t i = 0; md->subject && i < md->n; i++)
+		free(md->subject[i]);
+	free(md->subject);
+	strtab_free(&md->ids);
+	strtab_free(&md->subjects);
+	strtab_free(&md->addr);
+	free(md->client_of_addr);
+	free(md->msg_of_id);
+	free(md->m);
+	free(md->cp);
+	free(md->refs);
+	free(md->fail);
+	free(md->rcpt);
+	*md = (struct model){0};
+}

@@ -1,0 +1,101 @@
+/* model: one account's mail as the scoring model sees it, as of an
+ * instant: clients (roster and, with track_unknown, correspondents),
+ * messages with their counterparts, threads, and per-client scores.
+ * Built from the store, then computed by thread_build and score_compute. */
+#ifndef RAPPORT_MODEL_H
+#define RAPPORT_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "msg.h"
+#include "score.h"
+#include "store.h"
+#include "util.h"
+
+#define MODEL_NONE UINT32_MAX
+
+struct model_client {
+	int64_t db_id;          /* clients.id; 0 until stored (a new correspondent) */
+	char *name;
+	char *department;       /* never NULL: "(unassigned)" when no rule matches */
+	char *first_address;
+	bool roster;
+	bool touched;           /* has a message newer than the recompute mark */
+	struct score score;
+};
+
+struct model_msg {
+	int64_t id;             /* messages.id */
+	int64_t date;
+	enum msg_kind kind;
+	enum msg_direction dir;
+	bool reply_subject;     /* raw subject starts with Re/AW/SV/Antw */
+	bool fwd_subject;       /* raw subject starts with Fw/Fwd */
+	bool has_thread_hdrs;   /* In-Reply-To or References present */
+	bool bounce_per_recipient;
+	uint32_t mid;           /* interned Message-ID */
+	uint32_t parent;        /* In-Reply-To, else the last References id; or NONE */
+	uint32_t subj;          /* interned normalised subject */
+	uint32_t bounce_orig;   /* interned, or NONE */
+	uint32_t thread;        /* filled by thread_build: a representative id */
+	uint32_t cp_off, n_cp;  /* counterpart clients in model.cp */
+	uint32_t ref_off, n_ref;/* References ids in model.refs */
+	uint32_t fail_off, n_fail; /* bounce: failed recipients' clients in model.fail */
+	uint32_t to_off, n_to;  /* clients among To, Cc, Bcc (for bounces: every recipient) */
+	uint32_t sender;        /* the client of the From address, or NONE */
+};
+
+struct model {
+	const struct conf *conf;
+	int64_t account;
+	char *account_name;
+	int64_t as_of;
+	struct strtab ids;      /* Message-IDs and referenced ids */
+	struct strtab subjects;
+	uint32_t *msg_of_id;    /* per interned id: message index, or NONE (not stored) */
+	struct model_msg *m;
+	size_t n;
+	uint32_t *cp, *refs, *fail, *rcpt;
+	size_t ncp, nrefs, nfail, nrcpt;
+	struct model_client *clients;
+	size_t nclients;
+	struct strtab addr;     /* normalised addresses with a client */
+	uint32_t *client_of_addr;
+	char **subject;         /* per message, with MODEL_KEEP_SUBJECTS; else NULL */
+	void *priv;             /* projections and indexes, owned by model.c */
+};
+
+/* Loads account (by name) from st as of as_of (flags: MODEL_KEEP_SUBJECTS): every message dated at or
+ * before it, the roster and department rules stored by rapportd, and (with
+ * c->track_unknown) every other counterpart of a personal message as a
+ * client. touched_after marks the clients with a message whose row id is
+ * greater (0: none marked). Returns 0, -ENOENT for an unknown account, or
+ * -EIO. model_free() releases *ret. */
+#define MODEL_KEEP_SUBJECTS 1u /* keep each message's subject (for `rapport show`) */
+int model_load(struct store *st, const struct conf *c, const char *account, int64_t as_of,
+	       int64_t touched_after, unsigned flags, struct model *ret);
+
+/* Threads the messages (thread_build) and scores every client. */
+void model_compute(struct model *md);
+
+/* Calls fn for each projection of client ci (the personal messages of one
+ * thread between the liaison and the client within the window, in date
+ * order, as message indexes), with the thread's representative id and the
+ * initiator/delivery judgement. For `rapport show` and the tests. */
+typedef void (*model_proj_fn)(void *ud, uint32_t thread, const uint32_t *msgs, size_t n,
+			      const struct score_proj *p);
+void model_each_projection(struct model *md, uint32_t ci, model_proj_fn fn, void *ud);
+
+/* Writes the scores of all clients (only the touched ones if only_touched)
+ * with computed_at = now, creating client rows for new correspondents.
+ * Call inside a transaction. 0 or -EIO. */
+int model_save(struct model *md, struct store *st, bool only_touched, int64_t now);
+
+/* The client a normalised address belongs to, or MODEL_NONE. */
+uint32_t model_client_of(const struct model *md, const char *addr);
+
+void model_free(struct model *md);
+
+#endif

@@ -1,0 +1,582 @@
+/* report: see report.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "report.h"
+#include "util.h"
+
+/* ---- loading --------------------------------------------------------------- */
+
+static void add_row(struct report *r, const char *account, const char *client,
+		    const char *department, const char *address, int64_t as_of,
+		    const struct score *s)
+{
+	if (r->n % 256 == 0)
+		r->rows = xrealloc(r->rows, (r->n + 256) * sizeof(*r->rows));
+	struct report_row *row = &r->rows[r->n++];
+	row->account = xstrdup(account ? account : "");
+	row->client = xstrdup(client ? client : "");
+	row->department = xstrdup(department ? department : "(unassigned)");
+	row->address = xstrdup(address ? address : "");
+	row->as_of = as_of;
+	row->s = *s;
+}
+
+static int on_score(void *ud, const struct store_score_row *row)
+{
+	add_row(ud, row->account, row->client, row->department, row->address, row->as_of,
+		&row->s);
+	return 0;
+}
+
+static bool is_weak(const struct score *s)
+{
+	return s->phase != PHASE_DORMANT && (s->klass == CLASS_WEAK || s->one_sided);
+}
+
+struct accounts {
+	struct strlist names;
+};
+
+static void on_account(void *ud, int64_t id, const char *name)
+{
+	(void)id;
+	sl_add(&((struct accounts *)ud)->names, name);
+}
+
+int report_load(struct store *st, const struct conf *c, int64_t as_of, bool weak_only,
+		struct report *ret)
+{
+	struct report r = {0};
+	int e;
+
+	if (!as_of) {
+		e = store_each_score(st, weak_only, on_score, &r);
+		if (e < 0) {
+			report_free(&r);
+			return e;
+		}
+		*ret = r;
+		return 0;
+	}
+	struct accounts acc = {0};
+	if ((e = store_each_account(st, on_account, &acc)) < 0)
+		return e;
+	for (size_t a = 0; a < acc.names.n; a++) {
+		struct model md;
+		if ((e = model_load(st, c, acc.names.v[a], as_of, 0, 0, &md)) < 0)
+			break;
+		model_compute(&md);
+		for (size_t i = 0; i < md.nclients; i++) {
+			const struct model_client *cl = &md.clients[i];
+			if (!weak_only || is_weak(&cl->score))
+				add_row(&r, acc.names.v[a], cl->name, cl->department,
+					cl->first_address, as_of, &cl->score);
+		}
+		model_free(&md);
+	}
+	sl_free(&acc.names);
+	if (e < 0) {
+		report_free(&r);
+		return e;
+	}
+	if (weak_only)
+		report_sort(&r, SORT_WEAK);
+	*ret = r;
+	return 0;
+}
+
+void report_free(struct report *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->rows[i].account);
+		free(r->rows[i].client);
+		free(r->rows[i].department);
+		free(r->rows[i].address);
+	}
+	free(r->rows);
+	*r = (struct report){0};
+}
+
+void report_filter(struct report *r, bool (*keep)(const struct report_row *, void *), void *ud)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		if (keep(&r->rows[i], ud)) {
+			r->rows[k++] = r->rows[i];
+		} else {
+			free(r->rows[i].account);
+			free(r->rows[i].client);
+			free(r->rows[i].department);
+			free(r->rows[i].address);
+		}
+	}
+	r->n = k;
+}
+
+/* ---- order ------------------------------------------------------------------ */
+
+static const char *const sort_names[] = {"name", "tie", "weak", "reciprocity", "response",
+					 "last", "volume"};
+
+int report_sort_parse(const char *s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(sort_names); i++)
+		if (strcmp(s, sort_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int cmp_d(double a, double b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static enum report_sort sort_key;
+
+static int cmp_rows(const void *a, const void *b)
+{
+	const struct report_row *x = a, *y = b;
+	int c = 0;
+	switch (sort_key) {
+	case SORT_NAME: break;
+	case SORT_TIE: c = -(x->s.tie_strength - y->s.tie_strength); break;
+	case SORT_WEAK:
+		c = x->s.tie_strength - y->s.tie_strength;
+		if (!c)
+			c = -cmp_d(x->s.out_weight, y->s.out_weight);
+		break;
+	case SORT_RECIPROCITY: c = -cmp_d(x->s.reciprocity, y->s.reciprocity); break;
+	case SORT_RESPONSE: c = -cmp_d(x->s.response_rate, y->s.response_rate); break;
+	case SORT_LAST: c = -(x->s.last_message > y->s.last_message) + (x->s.last_message < y->s.last_message); break;
+	case SORT_VOLUME: c = -cmp_d(x->s.volume, y->s.volume); break;
+	}
+	if (!c)
+		c = strcmp(x->client, y->client);
+	if (!c)
+		c = strcmp(x->account, y->account);
+	return c;
+}
+
+void report_sort(struct report *r, enum report_sort key)
+{
+	sort_key = key;
+	if (r->n)
+		qsort(r->rows, r->n, sizeof(*r->rows), cmp_rows);
+}
+
+/* ---- words ------------------------------------------------------------------ */
+
+static long days_ago(int64_t as_of, int64_t t)
+{
+	return (long)floor((double)(as_of - t) / 86400.0);
+}
+
+char *report_reason(const struct score *s, int64_t as_of)
+{
+	struct sbuf sb = {0};
+	int unanswered = s->decided - s->answered;
+	if (s->decided && unanswered == 0)
+		sb_printf(&sb, "%s %d outreach thread%s answered", s->decided == 1 ? "the" : "all",
+			  s->decided, s->decided == 1 ? "" : "s");
+	else if (s->decided)
+		sb_printf(&sb, "%d of %d outreach thread%s unanswered", unanswered, s->decided,
+			  s->decided == 1 ? "" : "s");
+	else if (s->pending)
+		sb_printf(&sb, "%d outreach thread%s awaiting an answer", s->pending,
+			  s->pending == 1 ? "" : "s");
+	else if (s->liaison_initiated == 0 && s->client_initiated == 0)
+		sb_adds(&sb, "no conversation started by either side in the window");
+	else
+		sb_printf(&sb, "%d thread%s started by them, %d by you", s->client_initiated,
+			  s->client_initiated == 1 ? "" : "s", s->liaison_initiated);
+	if (s->unanswered_streak >= 2)
+		sb_printf(&sb, " (the last %d in a row)", s->unanswered_streak);
+	if (s->last_inbound)
+		sb_printf(&sb, "; last reply %ld days ago", days_ago(as_of, s->last_inbound));
+	else if (s->last_message)
+		sb_adds(&sb, "; no reply in the window");
+	if (s->undelivered)
+		sb_printf(&sb, "; %d bounced", s->undelivered);
+	if (s->klass == CLASS_WEAK && !s->one_sided && s->phase != PHASE_DORMANT)
+		sb_printf(&sb, "; only %d message%s in 180 days", s->recent + s->before,
+			  s->recent + s->before == 1 ? "" : "s");
+	return sb_steal(&sb);
+}
+
+/* ---- output ----------------------------------------------------------------- */
+
+void report_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p == '\t')
+			fputs("\\t", f);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static void json_num(FILE *f, double v)
+{
+	if (v < 0 || isnan(v))
+		fputs("null", f);
+	else
+		fprintf(f, "%.6g", v);
+}
+
+static void json_time(FILE *f, int64_t t)
+{
+	char buf[32];
+	if (!t) {
+		fputs("null", f);
+		return;
+	}
+	epoch_to_iso(t, buf);
+	fprintf(f, "\"%s\"", buf);
+}
+
+void report_json_score(FILE *f, const struct report_row *row, const char *in)
+{
+	const struct score *s = &row->s;
+	char *reason = report_reason(s, row->as_of);
+	fprintf(f, "%s\"liaison\": ", in);
+	report_json_string(f, row->account);
+	fprintf(f, ",\n%s\"client\": ", in);
+	report_json_string(f, row->client);
+	fprintf(f, ",\n%s\"address\": ", in);
+	report_json_string(f, row->address);
+	fprintf(f, ",\n%s\"department\": ", in);
+	report_json_string(f, row->department);
+	fprintf(f, ",\n%s\"as_of\": ", in);
+	json_time(f, row->as_of);
+	fprintf(f, ",\n%s\"out_weight\": ", in);
+	json_num(f, s->out_weight);
+	fprintf(f, ",\n%s\"in_weight\": ", in);
+	json_num(f, s->in_weight);
+	fprintf(f, ",\n%s\"reciprocity\": ", in);
+	json_num(f, s->reciprocity);
+	fprintf(f, ",\n%s\"response_rate\": ", in);
+	json_num(f, s->response_rate);
+	fprintf(f, ",\n%s\"raw_response_rate\": ", in);
+	json_num(f, s->decided ? (double)s->answered / s->decided : -1);
+	fprintf(f, ",\n%s\"answered\": %d,\n%s\"decided\": %d,\n%s\"pending\": %d,\n"
+		   "%s\"undelivered\": %d,\n", in, s->answered, in, s->decided, in, s->pending,
+		in, s->undelivered);
+	fprintf(f, "%s\"initiation_balance\": ", in);
+	json_num(f, s->initiation_balance);
+	fprintf(f, ",\n%s\"client_initiated\": %d,\n%s\"liaison_initiated\": %d,\n"
+		   "%s\"unknown_initiated\": %d,\n", in, s->client_initiated, in,
+		s->liaison_initiated, in, s->unknown_initiated);
+	fprintf(f, "%s\"volume\": ", in);
+	json_num(f, s->volume);
+	fprintf(f, ",\n%s\"tie_strength\": %d,\n%s\"class\": \"%s\",\n%s\"one_sided\": %s,\n"
+		   "%s\"unanswered_streak\": %d,\n%s\"phase\": \"%s\",\n%s\"trend\": \"%s\",\n",
+		in, s->tie_strength, in, score_class_name(s->klass), in,
+		s->one_sided ? "true" : "false", in, s->unanswered_streak, in,
+		score_phase_name(s->phase), in, score_trend_name(s->trend));
+	fprintf(f, "%s\"recent_messages\": %d,\n%s\"before_messages\": %d,\n", in, s->recent, in,
+		s->before);
+	fprintf(f, "%s\"latencies\": {\"client_median_hours\": ", in);
+	json_num(f, s->client_latency_h);
+	fputs(", \"liaison_median_hours\": ", f);
+	json_num(f, s->liaison_latency_h);
+	fprintf(f, "},\n%s\"last_message\": ", in);
+	json_time(f, s->last_message);
+	fprintf(f, ",\n%s\"last_reply\": ", in);
+	json_time(f, s->last_inbound);
+	fprintf(f, ",\n%s\"reason\": ", in);
+	report_json_string(f, reason);
+	fputc('\n', f);
+	free(reason);
+}
+
+static void csv_field(FILE *f, const char *s, bool last)
+{
+	if (strpbrk(s, ",\"\r\n")) {
+		fputc('"', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+	fputs(last ? "\r\n" : ",", f);
+}
+
+static void csv_num(FILE *f, double v)
+{
+	if (v < 0 || isnan(v))
+		fputc(',', f);
+	else
+		fprintf(f, "%.6g,", v);
+}
+
+static void csv_rows(FILE *f, const struct report *r)
+{
+	fputs("liaison,client,address,department,as_of,out_weight,in_weight,reciprocity,"
+	      "response_rate,raw_response_rate,answered,decided,pending,undelivered,"
+	      "initiation_balance,client_initiated,liaison_initiated,unknown_initiated,volume,"
+	      "tie_strength,class,one_sided,unanswered_streak,phase,trend,recent_messages,"
+	      "before_messages,client_latency_hours,liaison_latency_hours,last_message,"
+	      "last_reply,reason\r\n", f);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct report_row *row = &r->rows[i];
+		const struct score *s = &row->s;
+		char t[32], lm[32] = "", lr[32] = "";
+		epoch_to_iso(row->as_of, t);
+		if (s->last_message)
+			epoch_to_iso(s->last_message, lm);
+		if (s->last_inbound)
+			epoch_to_iso(s->last_inbound, lr);
+		csv_field(f, row->account, false);
+		csv_field(f, row->client, false);
+		csv_field(f, row->address, false);
+		csv_field(f, row->department, false);
+		csv_field(f, t, false);
+		csv_num(f, s->out_weight);
+		csv_num(f, s->in_weight);
+		csv_num(f, s->reciprocity);
+		csv_num(f, s->response_rate);
+		csv_num(f, s->decided ? (double)s->answered / s->decided : -1);
+		fprintf(f, "%d,%d,%d,%d,", s->answered, s->decided, s->pending, s->undelivered);
+		csv_num(f, s->initiation_balance);
+		fprintf(f, "%d,%d,%d,", s->client_initiated, s->liaison_initiated,
+			s->unknown_initiated);
+		csv_num(f, s->volume);
+		fprintf(f, "%d,%s,%s,%d,", s->tie_strength, score_class_name(s->klass),
+			s->one_sided ? "true" : "false", s->unanswered_streak);
+		csv_field(f, score_phase_name(s->phase), false);
+		csv_field(f, score_trend_name(s->trend), false);
+		fprintf(f, "%d,%d,", s->recent, s->before);
+		csv_num(f, s->client_latency_h);
+		csv_num(f, s->liaison_latency_h);
+		csv_field(f, lm, false);
+		csv_field(f, lr, false);
+		char *reason = report_reason(s, row->as_of);
+		csv_field(f, reason, true);
+		free(reason);
+	}
+}
+
+/* Copies at most width display columns of a UTF-8 string into buf,
+ * padded with spaces to exactly width columns. */
+static void cell(char *buf, size_t size, const char *s, int width)
+{
+	size_t o = 0;
+	int cols = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p && cols < width;) {
+		size_t k = *p < 0x80 ? 1 : *p < 0xe0 ? 2 : *p < 0xf0 ? 3 : 4;
+		if (o + k + 1 >= size)
+			break;
+		if (cols == width - 1 && strlen((const char *)p) > k) {
+			/* one column left and more to come: mark the cut */
+			memcpy(buf + o, "\xe2\x80\xa6", 3);
+			o += 3;
+			cols++;
+			break;
+		}
+		for (size_t i = 0; i < k && p[i]; i++)
+			buf[o++] = (char)p[i];
+		p += k;
+		cols++;
+	}
+	while (cols < width && o + 1 < size) {
+		buf[o++] = ' ';
+		cols++;
+	}
+	buf[o] = '\0';
+}
+
+/* Prints text indented, broken at spaces so no line exceeds width. */
+static void print_wrapped(FILE *f, const char *text, int indent, int width)
+{
+	const char *p = text;
+	while (*p) {
+		int room = width - indent;
+		size_t n = strlen(p);
+		size_t take = n;
+		if ((int)n > room) {
+			take = (size_t)room;
+			while (take > 0 && p[take] != ' ')
+				take--;
+			if (take == 0)
+				take = (size_t)room;
+		}
+		fprintf(f, "%*s%.*s\n", indent, "", (int)take, p);
+		p += take;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+static const char *colour_of(const struct score *s, bool colour)
+{
+	if (!colour)
+		return "";
+	if (s->one_sided || s->klass == CLASS_WEAK)
+		return "\033[31m";
+	return s->klass == CLASS_STRONG ? "\033[32m" : "\033[33m";
+}
+
+void report_print_clients(FILE *f, const struct report *r, enum report_format fmt,
+			  bool reasons, bool colour)
+{
+	if (fmt == FMT_JSON) {
+		fputs("[", f);
+		for (size_t i = 0; i < r->n; i++) {
+			fputs(i ? ",\n  {\n" : "\n  {\n", f);
+			report_json_score(f, &r->rows[i], "    ");
+			fputs("  }", f);
+		}
+		fputs(r->n ? "\n]\n" : "]\n", f);
+		return;
+	}
+	if (fmt == FMT_CSV) {
+		csv_rows(f, r);
+		return;
+	}
+	/* 24 + 1 + 16 + 1 + 3 + 1 + 8 + 1 + 4 + 1 + 4 + 1 + 11 + 1 + 3 = 80 */
+	fprintf(f, "%-24s %-16s %3s %-8s %4s %4s %-11s %s\n", "CLIENT", "DEPARTMENT", "TIE",
+		"CLASS", "R", "P", "PHASE", "TRD");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct report_row *row = &r->rows[i];
+		const struct score *s = &row->s;
+		char name[128], dept[96], klass[16];
+		static const char *const trend_short[] = {"=", "new", "up", "dn"};
+		cell(name, sizeof(name), row->client, 24);
+		cell(dept, sizeof(dept), row->department, 16);
+		snprintf(klass, sizeof(klass), "%s%s", score_class_name(s->klass),
+			 s->one_sided ? "*" : "");
+		fprintf(f, "%s %s %3d %s%-8s%s %4.2f %4.2f %-11s %s\n", name, dept, s->tie_strength,
+			colour_of(s, colour), klass, colour ? "\033[0m" : "", s->reciprocity,
+			s->response_rate, score_phase_name(s->phase), trend_short[s->trend]);
+		if (reasons) {
+			char *reason = report_reason(s, row->as_of);
+			print_wrapped(f, reason, 4, 80);
+			free(reason);
+		}
+	}
+	if (r->n)
+		fprintf(f, "(* one-sided; TRD: = steady, up coming together, dn coming apart)\n");
+}
+
+/* ---- aggregates --------------------------------------------------------------- */
+
+struct group {
+	const char *name;
+	int n, klass[3], phase[4], one_sided;
+	double *ties, *rates;
+};
+
+static int cmp_str_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void report_print_groups(FILE *f, const struct report *r, bool by_account,
+			 enum report_format fmt)
+{
+	/* the distinct group names, sorted */
+	const char **names = xcalloc(r->n + 1, sizeof(*names));
+	size_t ng = 0;
+	for (size_t i = 0; i < r->n; i++)
+		names[ng++] = by_account ? r->rows[i].account : r->rows[i].department;
+	if (ng)
+		qsort(names, ng, sizeof(*names), cmp_str_ptr);
+	size_t u = 0;
+	for (size_t i = 0; i < ng; i++)
+		if (!u || strcmp(names[u - 1], names[i]) != 0)
+			names[u++] = names[i];
+	struct group *g = xcalloc(u + 1, sizeof(*g));
+	for (size_t i = 0; i < u; i++) {
+		g[i].name = names[i];
+		g[i].ties = xcalloc(r->n + 1, sizeof(double));
+		g[i].rates = xcalloc(r->n + 1, sizeof(double));
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		const char *key = by_account ? r->rows[i].account : r->rows[i].department;
+		size_t lo = 0, hi = u;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (strcmp(names[mid], key) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		struct group *gr = &g[lo];
+		const struct score *s = &r->rows[i].s;
+		gr->ties[gr->n] = s->tie_strength;
+		gr->rates[gr->n] = s->response_rate;
+		gr->n++;
+		gr->klass[s->klass]++;
+		gr->phase[s->phase]++;
+		gr->one_sided += s->one_sided;
+	}
+	const char *label = by_account ? "liaison" : "department";
+	if (fmt == FMT_CSV)
+		fprintf(f, "%s,clients,strong,moderate,weak,commitment,exploration,awareness,"
+			   "dormant,median_tie_strength,median_response_rate,share_one_sided\r\n",
+			label);
+	else if (fmt == FMT_JSON)
+		fputs("[", f);
+	else
+		fprintf(f, "%-17s %7s %4s %4s %4s %4s %4s %4s %4s %5s %5s %7s\n",
+			by_account ? "LIAISON" : "DEPARTMENT", "CLIENTS", "STR", "MOD", "WEAK",
+			"COM", "EXP", "AWA", "DOR", "TIE", "P", "1-SIDED");
+	for (size_t i = 0; i < u; i++) {
+		struct group *gr = &g[i];
+		double mt = score_median(gr->ties, (size_t)gr->n);
+		double mp = score_median(gr->rates, (size_t)gr->n);
+		double share = gr->n ? (double)gr->one_sided / gr->n : 0;
+		if (fmt == FMT_CSV) {
+			csv_field(f, gr->name, false);
+			fprintf(f, "%d,%d,%d,%d,%d,%d,%d,%d,%.6g,%.6g,%.6g\r\n", gr->n,
+				gr->klass[CLASS_STRONG], gr->klass[CLASS_MODERATE],
+				gr->klass[CLASS_WEAK], gr->phase[PHASE_COMMITMENT],
+				gr->phase[PHASE_EXPLORATION], gr->phase[PHASE_AWARENESS],
+				gr->phase[PHASE_DORMANT], mt, mp, share);
+		} else if (fmt == FMT_JSON) {
+			fprintf(f, "%s\n  {\"%s\": ", i ? "," : "", label);
+			report_json_string(f, gr->name);
+			fprintf(f, ", \"clients\": %d,\n   \"by_class\": {\"strong\": %d, "
+				   "\"moderate\": %d, \"weak\": %d},\n   \"by_phase\": "
+				   "{\"commitment\": %d, \"exploration\": %d, \"awareness\": %d, "
+				   "\"dormant\": %d},\n   \"median_tie_strength\": %.6g, "
+				   "\"median_response_rate\": %.6g, \"share_one_sided\": %.6g}",
+				gr->n, gr->klass[CLASS_STRONG], gr->klass[CLASS_MODERATE],
+				gr->klass[CLASS_WEAK], gr->phase[PHASE_COMMITMENT],
+				gr->phase[PHASE_EXPLORATION], gr->phase[PHASE_AWARENESS],
+				gr->phase[PHASE_DORMANT], mt, mp, share);
+		} else {
+			char name[96];
+			cell(name, sizeof(name), gr->name, 17);
+			fprintf(f, "%s %7d %4d %4d %4d %4d %4d %4d %4d %5.1f %5.2f %6.0f%%\n", name,
+				gr->n, gr->klass[CLASS_STRONG], gr->klass[CLASS_MODERATE],
+				gr->klass[CLASS_WEAK], gr->phase[PHASE_COMMITMENT],
+				gr->phase[PHASE_EXPLORATION], gr->phase[PHASE_AWARENESS],
+				gr->phase[PHASE_DORMANT], mt, mp, 100.0 * share);
+		}
+		free(gr->ties);
+		free(gr->rates);
+	}
+	if (fmt == FMT_JSON)
+		fputs(u ? "\n]\n" : "]\n", f);
+	free(g);
+	free(names);
+}

@@ -1,0 +1,67 @@
+/* report: the rows the CLI shows (one per liaison and client), read from
+ * stored scores or computed on the fly as of an instant; their filters,
+ * order, aggregates, plain-language reasons and output formats (aligned
+ * table, JSON, CSV; docs/cli.md documents the JSON and CSV schema). */
+#ifndef RAPPORT_REPORT_H
+#define RAPPORT_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "conf.h"
+#include "score.h"
+#include "store.h"
+
+struct report_row {
+	char *account;
+	char *client;
+	char *department;
+	char *address;
+	int64_t as_of;
+	struct score s;
+};
+
+struct report {
+	struct report_row *rows;
+	size_t n;
+};
+
+/* Fills *ret with every (account, client) row: the stored scores when
+ * as_of is 0, else computed for each account of the database as of as_of
+ * (nothing is written). weak_only keeps the `rapport weak` selection (not
+ * dormant; weak or one-sided). 0 or a negative errno (the store's message
+ * says why). report_free() releases it. */
+int report_load(struct store *st, const struct conf *c, int64_t as_of, bool weak_only,
+		struct report *ret);
+void report_free(struct report *r);
+
+/* Keeps the rows for which keep() is true. */
+void report_filter(struct report *r, bool (*keep)(const struct report_row *, void *), void *ud);
+
+enum report_sort { SORT_NAME, SORT_TIE, SORT_WEAK, SORT_RECIPROCITY, SORT_RESPONSE,
+		   SORT_LAST, SORT_VOLUME };
+/* -1 when unknown. */
+int report_sort_parse(const char *s);
+void report_sort(struct report *r, enum report_sort key);
+
+/* "5 of 6 outreach threads unanswered; last reply 143 days ago". Caller frees. */
+char *report_reason(const struct score *s, int64_t as_of);
+
+enum report_format { FMT_TABLE, FMT_JSON, FMT_CSV };
+
+/* Prints rows as a client list (table: name, department, tie, class, R, P,
+ * phase, trend; with reasons when reasons is true). */
+void report_print_clients(FILE *f, const struct report *r, enum report_format fmt,
+			  bool reasons, bool colour);
+
+/* Prints the aggregates of DOMAIN.md §4 grouped by department
+ * (by_account false) or by liaison account. */
+void report_print_groups(FILE *f, const struct report *r, bool by_account,
+			 enum report_format fmt);
+
+/* JSON helpers shared with `rapport show`. */
+void report_json_string(FILE *f, const char *s);
+void report_json_score(FILE *f, const struct report_row *row, const char *indent);
+
+#endif
