@@ -115,7 +115,7 @@ static int bad_value(const char *cmd, const char *opt, const char *v, const char
 
 static int list(struct global *g, const char *cmd, bool weak, int argc, char **argv)
 {
-	enum { O_CLASS = 256, O_DEPT, O_LIAISON, O_PHASE, O_TREND, O_ONESIDED, O_SORT };
+	enum { O_CLASS = 256, O_DEPT, O_LIAISON, O_PHASE, O_TREND, O_ONESIDED, O_SORT, O_LIMIT };
 	static const struct option opts[] = {
 		{"class", required_argument, NULL, O_CLASS},
 		{"department", required_argument, NULL, O_DEPT},
@@ -124,9 +124,12 @@ static int list(struct global *g, const char *cmd, bool weak, int argc, char **a
 		{"trend", required_argument, NULL, O_TREND},
 		{"one-sided", no_argument, NULL, O_ONESIDED},
 		{"sort", required_argument, NULL, O_SORT},
+		{"limit", required_argument, NULL, O_LIMIT},
 		{NULL, 0, NULL, 0},
 	};
 	struct filters f = {-1, -1, -1, NULL, NULL, false};
+	size_t limit = 0;
+	char *end;
 	int sort = weak ? SORT_WEAK : SORT_NAME, o;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -148,6 +151,14 @@ static int list(struct global *g, const char *cmd, bool weak, int argc, char **a
 		case O_DEPT: f.department = optarg; break;
 		case O_LIAISON: f.liaison = optarg; break;
 		case O_ONESIDED: f.one_sided = true; break;
+		case O_LIMIT:
+			limit = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || limit == 0) {
+				fprintf(stderr, "rapport %s: --limit: expected a positive whole "
+						"number, not \"%s\"\n", cmd, optarg);
+				return 2;
+			}
+			break;
 		case O_SORT:
 			if ((sort = report_sort_parse(optarg)) < 0)
 				return bad_value(cmd, "--sort", optarg,
@@ -163,13 +174,26 @@ static int list(struct global *g, const char *cmd, bool weak, int argc, char **a
 	if (setup(g) < 0)
 		return 1;
 	struct report r;
-	int e = report_load(g->st, &g->conf, g->as_of, weak, &r);
+	/* the store may stop early only when nothing else narrows or reorders */
+	bool shortcut = weak && sort == SORT_WEAK && f.klass < 0 && f.phase < 0 && f.trend < 0 &&
+			!f.department && !f.liaison && !f.one_sided;
+	int e = report_load(g->st, &g->conf, g->as_of, weak, shortcut ? limit : 0, &r);
 	if (e < 0) {
 		log_err("cannot read the scores: %s", store_errmsg(g->st));
 		return 1;
 	}
 	report_filter(&r, keep_row, &f);
 	report_sort(&r, (enum report_sort)sort);
+	if (limit && r.n > limit) {
+		struct report_row *keep = r.rows;
+		for (size_t i = limit; i < r.n; i++) {
+			free(keep[i].account);
+			free(keep[i].client);
+			free(keep[i].department);
+			free(keep[i].address);
+		}
+		r.n = limit;
+	}
 	int ret = 0;
 	if (r.n == 0 && g->fmt == FMT_TABLE) {
 		fprintf(stderr, weak ? "no weak or one-sided relationships%s\n"
@@ -203,7 +227,7 @@ static int groups(struct global *g, const char *cmd, bool by_account, int argc, 
 	if (setup(g) < 0)
 		return 1;
 	struct report r;
-	if (report_load(g->st, &g->conf, g->as_of, false, &r) < 0) {
+	if (report_load(g->st, &g->conf, g->as_of, false, 0, &r) < 0) {
 		log_err("cannot read the scores: %s", store_errmsg(g->st));
 		return 1;
 	}
@@ -504,7 +528,8 @@ static int cmd_status(struct global *g, int argc, char **argv)
 	"  --phase PHASE       dormant, commitment, awareness or exploration\n"           \
 	"  --trend TREND       steady, new, \"coming together\" or \"coming apart\"\n"    \
 	"  --one-sided         one-sided relationships only\n"                            \
-	"  --sort KEY          name, tie, weak, reciprocity, response, last or volume\n"
+	"  --sort KEY          name, tie, weak, reciprocity, response, last or volume\n"    \
+	"  --limit N           only the first N rows\n"
 
 static const struct command commands[] = {
 	{"clients", "every client with its scores", cmd_clients,

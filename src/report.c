@@ -50,17 +50,18 @@ static void on_account(void *ud, int64_t id, const char *name)
 }
 
 int report_load(struct store *st, const struct conf *c, int64_t as_of, bool weak_only,
-		struct report *ret)
+		size_t limit, struct report *ret)
 {
 	struct report r = {0};
 	int e;
 
 	if (!as_of) {
-		e = store_each_score(st, weak_only, on_score, &r);
+		e = store_each_score(st, weak_only, limit, on_score, &r);
 		if (e < 0) {
 			report_free(&r);
 			return e;
 		}
+		report_sort(&r, weak_only ? SORT_WEAK : SORT_NAME);
 		*ret = r;
 		return 0;
 	}
@@ -85,8 +86,7 @@ int report_load(struct store *st, const struct conf *c, int64_t as_of, bool weak
 		report_free(&r);
 		return e;
 	}
-	if (weak_only)
-		report_sort(&r, SORT_WEAK);
+	report_sort(&r, weak_only ? SORT_WEAK : SORT_NAME);
 	*ret = r;
 	return 0;
 }

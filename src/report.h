@@ -30,10 +30,13 @@ struct report {
 /* Fills *ret with every (account, client) row: the stored scores when
  * as_of is 0, else computed for each account of the database as of as_of
  * (nothing is written). weak_only keeps the `rapport weak` selection (not
- * dormant; weak or one-sided). 0 or a negative errno (the store's message
- * says why). report_free() releases it. */
+ * dormant; weak or one-sided); limit > 0 lets the store stop after the
+ * limit weakest (the caller still truncates: this is a shortcut, not a
+ * promise). Rows come sorted by name, or weakest first with weak_only.
+ * 0 or a negative errno (the store's message says why). report_free()
+ * releases it. */
 int report_load(struct store *st, const struct conf *c, int64_t as_of, bool weak_only,
-		struct report *ret);
+		size_t limit, struct report *ret);
 void report_free(struct report *r);
 
 /* Keeps the rows for which keep() is true. */

@@ -75,6 +75,7 @@ static const char *const migrations[] = {
 	" updated_at INTEGER NOT NULL, UNIQUE(account_id, kind, client, thread_key));",
 	/* 1 -> 2: what the CLI needs to explain a score */
 	"ALTER TABLE scores ADD COLUMN department TEXT;"
+	"ALTER TABLE scores ADD COLUMN address TEXT;"
 	"ALTER TABLE scores ADD COLUMN raw_rate REAL;"
 	"ALTER TABLE scores ADD COLUMN pending INTEGER;"
 	"ALTER TABLE scores ADD COLUMN undelivered INTEGER;"
@@ -87,7 +88,9 @@ static const char *const migrations[] = {
 	"ALTER TABLE scores ADD COLUMN last_message INTEGER;"
 	"ALTER TABLE scores ADD COLUMN last_inbound INTEGER;"
 	"ALTER TABLE scores ADD COLUMN one_sided_since INTEGER;"
-	"CREATE INDEX scores_weak ON scores(tie_strength, out_weight);"
+	"CREATE INDEX scores_weak ON scores(tie_strength, out_weight DESC) WHERE"
+	" phase <> 'dormant' AND (class = 'weak' OR one_sided);"
+	"CREATE INDEX client_addresses_client ON client_addresses(client);"
 	"CREATE TABLE identities(account_id INTEGER NOT NULL REFERENCES accounts(id),"
 	" addr TEXT NOT NULL, PRIMARY KEY(account_id, addr)) WITHOUT ROWID;",
 };
@@ -108,7 +111,7 @@ enum stmt {
 	S_CLIENT_ADD, S_CLIENT_ADDR_ADD, S_DEPT_ADD, S_DEPT_DOMAIN_ADD,
 	S_ACCOUNT_FIND, S_EACH_ACCOUNT, S_EACH_MSG, S_EACH_RCPT, S_EACH_REF, S_EACH_FAIL,
 	S_EACH_CLIENT_ADDR, S_EACH_DEPT_DOMAIN, S_MAIL_CLIENT_ADD, S_SCORE_PUT, S_EACH_SCORE,
-	S_EACH_WEAK, S_SCORE_PRUNE, S_MAX_MSG, S_MAIL_ADDR_ADD, S_IDENT_DEL, S_IDENT_ADD, S_EACH_IDENT,
+	S_EACH_WEAK, S_EACH_WEAK_TOP, S_SCORE_PRUNE, S_MAX_MSG, S_MAIL_ADDR_ADD, S_IDENT_DEL, S_IDENT_ADD, S_EACH_IDENT,
 	S_N
 };
 
@@ -189,20 +192,25 @@ static const char *const sql[S_N] = {
 	[S_MAX_MSG] = "SELECT coalesce(max(id), 0) FROM messages",
 	[S_SCORE_PRUNE] = "DELETE FROM scores WHERE account_id = ?1 AND computed_at < ?2",
 	[S_MAIL_ADDR_ADD] = "INSERT OR IGNORE INTO client_addresses(addr, client) VALUES(?1, ?2)",
-	[S_SCORE_PUT] = "INSERT OR REPLACE INTO scores(account_id, client, department, as_of,"
-			" computed_at, " SCORE_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
-			"?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,"
-			"?31,?32)",
-	[S_EACH_SCORE] = "SELECT a.name, c.name, s.department, (SELECT addr FROM client_addresses"
-			 " WHERE client = c.id ORDER BY rowid LIMIT 1), s.as_of, s.computed_at, "
+	[S_SCORE_PUT] = "INSERT OR REPLACE INTO scores(account_id, client, department, address,"
+			" as_of, computed_at, " SCORE_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
+			"?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,"
+			"?30,?31,?32,?33)",
+	/* unordered: the caller sorts (it must anyway, for its own keys) */
+	[S_EACH_SCORE] = "SELECT a.name, c.name, s.department, s.address, s.as_of, s.computed_at, "
 			 SCORE_COLS " FROM scores s JOIN accounts a ON a.id = s.account_id"
-			 " JOIN clients c ON c.id = s.client ORDER BY a.name, c.name",
-	[S_EACH_WEAK] = "SELECT a.name, c.name, s.department, (SELECT addr FROM client_addresses"
-			" WHERE client = c.id ORDER BY rowid LIMIT 1), s.as_of, s.computed_at, "
+			 " JOIN clients c ON c.id = s.client",
+	/* the condition repeats the partial index scores_weak word for word */
+	[S_EACH_WEAK] = "SELECT a.name, c.name, s.department, s.address, s.as_of, s.computed_at, "
 			SCORE_COLS " FROM scores s JOIN accounts a ON a.id = s.account_id"
-			" JOIN clients c ON c.id = s.client WHERE s.phase <> 'dormant' AND"
-			" (s.class = 'weak' OR s.one_sided) ORDER BY s.tie_strength, s.out_weight DESC,"
-			" c.name",
+			" JOIN clients c ON c.id = s.client WHERE phase <> 'dormant' AND"
+			" (class = 'weak' OR one_sided)",
+	/* the weakest ?1, in the partial index's order */
+	[S_EACH_WEAK_TOP] = "SELECT a.name, c.name, s.department, s.address, s.as_of,"
+			    " s.computed_at, " SCORE_COLS " FROM scores s JOIN accounts a ON"
+			    " a.id = s.account_id JOIN clients c ON c.id = s.client WHERE"
+			    " phase <> 'dormant' AND (class = 'weak' OR one_sided)"
+			    " ORDER BY tie_strength, out_weight DESC, c.name LIMIT ?1",
 };
 
 struct store {
@@ -918,7 +926,7 @@ static void score_read(sqlite3_stmt *q, int i, struct score *s)
 }
 
 int store_score_put(struct store *st, int64_t account, int64_t client, const char *department,
-		    int64_t as_of, int64_t computed_at, const struct score *s)
+		    const char *address, int64_t as_of, int64_t computed_at, const struct score *s)
 {
 	sqlite3_stmt *q = prep(st, S_SCORE_PUT);
 	if (!q)
@@ -926,18 +934,22 @@ int store_score_put(struct store *st, int64_t account, int64_t client, const cha
 	sqlite3_bind_int64(q, 1, account);
 	sqlite3_bind_int64(q, 2, client);
 	bind_text(q, 3, department);
-	sqlite3_bind_int64(q, 4, as_of);
-	sqlite3_bind_int64(q, 5, computed_at);
-	score_bind(q, 6, s);
+	bind_text(q, 4, address);
+	sqlite3_bind_int64(q, 5, as_of);
+	sqlite3_bind_int64(q, 6, computed_at);
+	score_bind(q, 7, s);
 	return run(q);
 }
 
-int store_each_score(struct store *st, bool weak_only, store_score_fn fn, void *ud)
+int store_each_score(struct store *st, bool weak_only, size_t limit, store_score_fn fn,
+		     void *ud)
 {
-	sqlite3_stmt *q = prep(st, weak_only ? S_EACH_WEAK : S_EACH_SCORE);
+	sqlite3_stmt *q = prep(st, !weak_only ? S_EACH_SCORE : limit ? S_EACH_WEAK_TOP : S_EACH_WEAK);
 	int r, ret = 0;
 	if (!q)
 		return -EIO;
+	if (weak_only && limit)
+		sqlite3_bind_int64(q, 1, (int64_t)limit);
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		struct store_score_row row = {
 			.account = col(q, 0),

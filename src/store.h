@@ -5,6 +5,7 @@
 #define RAPPORT_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "conf.h"
@@ -126,9 +127,11 @@ int store_identity(struct store *st, int64_t account, struct strlist *ret);
 int store_mail_client(struct store *st, const char *addr, const char *department,
 		      int64_t *ret_id);
 
-/* Writes the score of (account, client). 0 or -EIO. */
+/* Writes the score of (account, client), with the client's department and
+ * first address as the model resolved them. 0 or -EIO. */
 int store_score_put(struct store *st, int64_t account, int64_t client, const char *department,
-		    int64_t as_of, int64_t computed_at, const struct score *s);
+		    const char *address, int64_t as_of, int64_t computed_at,
+		    const struct score *s);
 
 /* The highest message row id (0 for none): a mark to recompute only the
  * clients of messages stored after it. 0 or -EIO. */
@@ -144,9 +147,11 @@ struct store_score_row {
 	struct score s;
 };
 typedef int (*store_score_fn)(void *ud, const struct store_score_row *r);
-/* Every stored score (weak_only: the `rapport weak` selection, weakest
- * first: not dormant, weak or one-sided; by tie strength, then O
- * descending). */
-int store_each_score(struct store *st, bool weak_only, store_score_fn fn, void *ud);
+/* Every stored score, in no particular order (weak_only: the `rapport
+ * weak` selection: not dormant, and weak or one-sided). With weak_only and
+ * limit > 0: only the limit weakest, by tie strength, then O descending,
+ * then client name. */
+int store_each_score(struct store *st, bool weak_only, size_t limit, store_score_fn fn,
+		     void *ud);
 
 #endif

@@ -105,14 +105,24 @@ void sb_adds(struct sbuf *sb, const char *s)
 void sb_printf(struct sbuf *sb, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
+	char small[256];
 
+	/* most pieces are short: format on the stack, and only a long one
+	 * is formatted a second time into the buffer */
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		oom(strlen(fmt));
+	int n = vsnprintf(small, sizeof(small), fmt, ap);
 	va_end(ap);
-	sb_adds(sb, s);
-	free(s);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof(small)) {
+		sb_add(sb, small, (size_t)n);
+		return;
+	}
+	sb_grow(sb, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	sb->len += (size_t)n;
 }
 
 const char *sb_cstr(struct sbuf *sb)

@@ -14,7 +14,8 @@ mkdir -p build-demo
 bin="$top/build-demo/src"
 demo=$(mktemp -d /tmp/rapport-demo.XXXXXX)
 trap 'rm -rf "$demo"' EXIT
-python3 tests/gen_mbox.py "$demo/INBOX.mbox" --sent "$demo/Sent.mbox" --messages 2000 --seed 3
+python3 tests/gen_mbox.py "$demo/INBOX.mbox" --sent "$demo/Sent.mbox" --messages 2000 \
+	--clients 60 --recent --seed 3
 cat >"$demo/rapport.conf" <<EOC
 database = "$demo/rapport.db";
 accounts = ( { name = "chemistry-liaison"; identity = ["liaison@univ.example"]; } );
@@ -26,3 +27,9 @@ echo "\$ rapportd -c rapport.conf --import INBOX.mbox Sent.mbox"
 echo
 echo "\$ rapport -c rapport.conf status"
 "$bin/rapport" -c "$demo/rapport.conf" status
+echo
+echo "\$ rapport -c rapport.conf weak"
+"$bin/rapport" -c "$demo/rapport.conf" weak | head -n 24 || true
+echo
+echo "\$ rapport -c rapport.conf departments"
+"$bin/rapport" -c "$demo/rapport.conf" departments

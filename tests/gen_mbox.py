@@ -49,9 +49,9 @@ def quote(line):
     return ">" + line if s.startswith("From ") else line
 
 
-def message(rng, i, t, size, parents):
+def message(rng, i, t, size, parents, per_dept):
     dept = rng.choice(DEPTS)
-    client = "client%d@%s.univ.example" % (rng.randrange(200), dept)
+    client = "client%d@%s.univ.example" % (rng.randrange(per_dept), dept)
     outbound = rng.random() < 0.5
     sender, rcpt = ("liaison@univ.example", client) if outbound else (client, "liaison@univ.example")
     mid = "<m%d.%d@%s>" % (i, t, "univ.example" if outbound else dept + ".univ.example")
@@ -97,15 +97,24 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--poison", action="store_true")
     ap.add_argument("--sent")
+    ap.add_argument("--clients", type=int, default=1200,
+                    help="distinct client addresses (spread over %d departments)" % len(DEPTS))
+    ap.add_argument("--recent", action="store_true",
+                    help="date the messages over the two years before now (else from 2023-11-14)")
     a = ap.parse_args()
     rng = random.Random(a.seed)
+    per_dept = max(1, a.clients // len(DEPTS))
     t = 1700000000
+    step = 3630  # mean of randrange(60, 7200)
+    if a.recent:
+        t = int(time.time()) - 2 * 365 * 86400
+        step = max(1, 2 * 365 * 86400 // max(1, a.messages))
     parents = []
     inbox = open(a.out, "w", newline="\n")
     sent = open(a.sent, "w", newline="\n") if a.sent else inbox
     for i in range(a.messages):
-        t += rng.randrange(60, 7200)
-        sender, outbound, lines = message(rng, i, t, a.body, parents)
+        t += rng.randrange(1, 2 * step) if a.recent else rng.randrange(60, 7200)
+        sender, outbound, lines = message(rng, i, t, a.body, parents, per_dept)
         f = sent if outbound else inbox
         f.write(from_line(sender, t) + "\n".join(lines) + "\n\n")
         if a.poison and i == a.messages // 2:
