@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "addr.h"
 #include "model.h"
@@ -619,4 +620,34 @@ void model_free(struct model *md)
 	free(md->fail);
 	free(md->rcpt);
 	*md = (struct model){0};
+}
+
+int model_refresh(struct store *st, const struct conf *c, const char *account,
+		  int64_t touched_after, size_t *ret_clients, size_t *ret_messages)
+{
+	struct model md;
+	int64_t now = (int64_t)time(NULL);
+	int r = model_load(st, c, account, now, touched_after, 0, &md);
+	if (r < 0)
+		return r;
+	model_compute(&md);
+	r = store_begin(st);
+	if (r == 0)
+		r = model_save(&md, st, touched_after > 0, now);
+	if (r == 0)
+		r = store_commit(st);
+	if (r < 0) {
+		store_rollback(st);
+		r = -EIO;
+	} else {
+		size_t n = 0;
+		for (size_t i = 0; i < md.nclients; i++)
+			n += touched_after <= 0 || md.clients[i].touched;
+		if (ret_clients)
+			*ret_clients = n;
+		if (ret_messages)
+			*ret_messages = md.n;
+	}
+	model_free(&md);
+	return r;
 }

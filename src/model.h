@@ -93,6 +93,13 @@ void model_each_projection(struct model *md, uint32_t ci, model_proj_fn fn, void
  * Call inside a transaction. 0 or -EIO. */
 int model_save(struct model *md, struct store *st, bool only_touched, int64_t now);
 
+/* Loads, computes and saves the account's scores as of now in one
+ * transaction: every client (touched_after 0) or only those with a message
+ * stored after that row id. *ret_clients / *ret_messages (may be NULL)
+ * say how many. 0, -ENOENT (no such account) or -EIO. */
+int model_refresh(struct store *st, const struct conf *c, const char *account,
+		  int64_t touched_after, size_t *ret_clients, size_t *ret_messages);
+
 /* The client a normalised address belongs to, or MODEL_NONE. */
 uint32_t model_client_of(const struct model *md, const char *addr);
 

@@ -267,7 +267,12 @@ static int spawn(struct parsew *w)
 		return e;
 	}
 	if (pid == 0) {
+		/* keep only our end: an inherited copy of another worker's socket
+		 * (or the database) would keep that worker from seeing EOF */
 		close(sv[0]);
+		if (sv[1] > 3)
+			close_range(3, (unsigned)sv[1] - 1, 0);
+		close_range((unsigned)sv[1] + 1, ~0U, 0);
 		signal(SIGPIPE, SIG_IGN);
 		signal(SIGINT, SIG_IGN);
 		worker_main(sv[1], w->fn);

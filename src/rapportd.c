@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "daemon.h"
 #include "import.h"
 #include "log.h"
 #include "model.h"
@@ -29,13 +30,19 @@ static void on_stop(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: rapportd [-c FILE] [-v] --check-config\n"
+		"Usage: rapportd [-c FILE] [-v] [--once]\n"
+		"       rapportd [-c FILE] [-v] --check-config\n"
 		"       rapportd [-c FILE] [-v] [--account NAME] [--folder NAME] --import PATH...\n"
 		"       rapportd [-c FILE] [-v] --recompute\n"
 		"\n"
 		"rapport's daemon: reads the liaison's mail into the rapport database.\n"
+		"Without a mode it runs in the foreground (as systemd expects), keeping\n"
+		"every account with an IMAP host in sync: IDLE on INBOX, other folders\n"
+		"polled every poll_interval. SIGHUP reloads the configuration.\n"
 		"\n"
 		"Modes:\n"
+		"      --once          sync every IMAP account once, then exit (0 all synced,\n"
+		"                      1 an account failed)\n"
 		"      --check-config  validate the configuration and exit (0 valid, 1 not)\n"
 		"      --import        import the mbox files and maildirs named after the\n"
 		"                      options into the database, recompute the scores of\n"
@@ -48,6 +55,9 @@ static void usage(FILE *f)
 		"                      the configuration has more than one)\n"
 		"      --folder NAME   folder name for an imported mbox (default: its file\n"
 		"                      name; INBOX marks mail as received, Sent as sent)\n"
+		"      --timeout S     network read timeout in seconds (default 60)\n"
+		"      --command-deadline S\n"
+		"                      longest an IMAP command may take (default 300)\n"
 		"  -v, --verbose       debug messages\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       the version\n"
@@ -99,31 +109,16 @@ static void report(void *ud, const char *source, const char *position, const cha
 static int recompute(struct store *st, const struct conf *c, const char *account,
 		     int64_t touched_after)
 {
-	struct model md;
-	int64_t now = (int64_t)time(NULL);
-	int r = model_load(st, c, account, now, touched_after, 0, &md);
-	if (r < 0) {
-		log_err("%s: cannot load account %s: %s", c->database, account,
-			r == -ENOENT ? "no such account in the database" : store_errmsg(st));
-		return r;
-	}
-	model_compute(&md);
-	r = store_begin(st);
-	if (r == 0)
-		r = model_save(&md, st, touched_after > 0, now);
-	if (r == 0)
-		r = store_commit(st);
-	if (r < 0) {
-		store_rollback(st);
-		log_err("%s: cannot store the scores of %s: %s", c->database, account,
+	size_t clients = 0, messages = 0;
+	int r = model_refresh(st, c, account, touched_after, &clients, &messages);
+	if (r == -ENOENT)
+		log_err("%s: no account %s in the database", c->database, account);
+	else if (r < 0)
+		log_err("%s: cannot compute the scores of %s: %s", c->database, account,
 			store_errmsg(st));
-	} else {
-		size_t n = 0;
-		for (size_t i = 0; i < md.nclients; i++)
-			n += touched_after <= 0 || md.clients[i].touched;
-		log_info("%s: scores of %zu clients recomputed (%zu messages)", account, n, md.n);
-	}
-	model_free(&md);
+	else
+		log_info("%s: scores of %zu clients recomputed (%zu messages)", account, clients,
+			 messages);
 	return r;
 }
 
@@ -251,7 +246,8 @@ static int do_import(const struct conf *c, const char *account, const char *fold
 
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_IMPORT, OPT_ACCOUNT, OPT_FOLDER, OPT_RECOMPUTE };
+	enum { OPT_CHECK = 256, OPT_IMPORT, OPT_ACCOUNT, OPT_FOLDER, OPT_RECOMPUTE, OPT_ONCE,
+	       OPT_TIMEOUT, OPT_DEADLINE };
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"check-config", no_argument, NULL, OPT_CHECK},
@@ -259,13 +255,17 @@ int main(int argc, char **argv)
 		{"account", required_argument, NULL, OPT_ACCOUNT},
 		{"folder", required_argument, NULL, OPT_FOLDER},
 		{"recompute", no_argument, NULL, OPT_RECOMPUTE},
+		{"once", no_argument, NULL, OPT_ONCE},
+		{"timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"command-deadline", required_argument, NULL, OPT_DEADLINE},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *config = CONF_DEFAULT_PATH, *account = NULL, *folder = NULL;
-	bool verbose = false, check = false, import = false, recomp = false;
+	bool verbose = false, check = false, import = false, recomp = false, once = false;
+	int timeout = 0, deadline = 0;
 	int o;
 
 	while ((o = getopt_long(argc, argv, "c:vhV", opts, NULL)) != -1) {
@@ -279,21 +279,38 @@ int main(int argc, char **argv)
 		case OPT_ACCOUNT: account = optarg; break;
 		case OPT_FOLDER: folder = optarg; break;
 		case OPT_RECOMPUTE: recomp = true; break;
+		case OPT_ONCE: once = true; break;
+		case OPT_TIMEOUT:
+		case OPT_DEADLINE: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > 86400) {
+				fprintf(stderr, "rapportd: --%s: expected seconds (1 to 86400)\n",
+					o == OPT_TIMEOUT ? "timeout" : "command-deadline");
+				return 2;
+			}
+			if (o == OPT_TIMEOUT)
+				timeout = (int)v;
+			else
+				deadline = (int)v;
+			break;
+		}
 		default: usage(stderr); return 2;
 		}
 	}
 	log_init("rapportd", verbose);
-	if (check + import + recomp != 1) {
-		fprintf(stderr, "rapportd: choose one mode: --check-config, --import or "
+	if (check + import + recomp + once > 1) {
+		fprintf(stderr, "rapportd: choose one mode: --once, --check-config, --import or "
 				"--recompute\n");
 		usage(stderr);
 		return 2;
 	}
+	bool daemon = !check && !import && !recomp;
 	if (import && optind == argc) {
 		fprintf(stderr, "rapportd: --import needs at least one mbox file or maildir\n");
 		return 2;
 	}
-	if ((check || recomp) && optind != argc) {
+	if ((check || recomp || daemon) && optind != argc) {
 		fprintf(stderr, "rapportd: unexpected argument: %s\n", argv[optind]);
 		return 2;
 	}
@@ -302,6 +319,13 @@ int main(int argc, char **argv)
 	if (load_conf(config, &c) < 0)
 		return 1;
 	int ret = 0;
+	if (daemon) {
+		struct conf *heap = xmalloc(sizeof(*heap));
+		*heap = c;
+		struct daemon_options dopt = {config, once, timeout, deadline};
+		log_info("rapportd %s starting%s", PACKAGE_VERSION, once ? " (--once)" : "");
+		return daemon_run(heap, &dopt);
+	}
 	if (check) {
 		printf("%s: configuration is valid (%zu accounts, %zu roster clients, %zu "
 		       "departments)\n", config, c.n_accounts, c.n_clients, c.n_departments);

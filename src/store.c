@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +94,8 @@ static const char *const migrations[] = {
 	" phase <> 'dormant' AND (class = 'weak' OR one_sided);"
 	"CREATE INDEX client_addresses_client ON client_addresses(client);"
 	"CREATE TABLE identities(account_id INTEGER NOT NULL REFERENCES accounts(id),"
-	" addr TEXT NOT NULL, PRIMARY KEY(account_id, addr)) WITHOUT ROWID;",
+	" addr TEXT NOT NULL, PRIMARY KEY(account_id, addr)) WITHOUT ROWID;"
+	"CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;",
 };
 
 /* The score columns, in the order score_bind/score_read use them. */
@@ -111,7 +114,7 @@ enum stmt {
 	S_CLIENT_ADD, S_CLIENT_ADDR_ADD, S_DEPT_ADD, S_DEPT_DOMAIN_ADD,
 	S_ACCOUNT_FIND, S_EACH_ACCOUNT, S_EACH_MSG, S_EACH_RCPT, S_EACH_REF, S_EACH_FAIL,
 	S_EACH_CLIENT_ADDR, S_EACH_DEPT_DOMAIN, S_MAIL_CLIENT_ADD, S_SCORE_PUT, S_EACH_SCORE,
-	S_EACH_WEAK, S_EACH_WEAK_TOP, S_SCORE_PRUNE, S_MAX_MSG, S_MAIL_ADDR_ADD, S_IDENT_DEL, S_IDENT_ADD, S_EACH_IDENT,
+	S_EACH_WEAK, S_EACH_WEAK_TOP, S_SETTING_GET, S_SETTING_PUT, S_SCORE_PRUNE, S_SCORE_OLDEST, S_MAX_MSG, S_MAIL_ADDR_ADD, S_IDENT_DEL, S_IDENT_ADD, S_EACH_IDENT,
 	S_N
 };
 
@@ -190,6 +193,10 @@ static const char *const sql[S_N] = {
 	[S_IDENT_ADD] = "INSERT OR IGNORE INTO identities(account_id, addr) VALUES(?1, ?2)",
 	[S_EACH_IDENT] = "SELECT addr FROM identities WHERE account_id = ?1 ORDER BY addr",
 	[S_MAX_MSG] = "SELECT coalesce(max(id), 0) FROM messages",
+	[S_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
+	[S_SETTING_PUT] = "INSERT OR REPLACE INTO settings(key, value) VALUES(?1, ?2)",
+	[S_SCORE_OLDEST] = "SELECT coalesce(min(computed_at), 0) FROM scores s JOIN accounts a"
+			    " ON a.id = s.account_id WHERE a.name = ?1",
 	[S_SCORE_PRUNE] = "DELETE FROM scores WHERE account_id = ?1 AND computed_at < ?2",
 	[S_MAIL_ADDR_ADD] = "INSERT OR IGNORE INTO client_addresses(addr, client) VALUES(?1, ?2)",
 	[S_SCORE_PUT] = "INSERT OR REPLACE INTO scores(account_id, client, department, address,"
@@ -581,12 +588,73 @@ int store_quarantine(struct store *st, int64_t account, const char *source,
 	return run(q);
 }
 
+static const char *col(sqlite3_stmt *q, int i);
+static int sync_roster(struct store *st, const struct conf *c);
+
 static int run_plain(struct store *st, enum stmt s)
 {
 	return run(prep(st, s));
 }
 
+/* A digest of everything store_sync_roster writes, so that an unchanged
+ * configuration writes nothing. */
+static char *roster_digest(const struct conf *c)
+{
+	struct sbuf sb = {0};
+	unsigned char d[32];
+	for (size_t i = 0; i < c->n_clients; i++) {
+		sb_printf(&sb, "c\037%s\037%s", c->clients[i].name,
+			  c->clients[i].department ? c->clients[i].department : "\036");
+		for (size_t j = 0; j < c->clients[i].addresses.n; j++)
+			sb_printf(&sb, "\037%s", c->clients[i].addresses.v[j]);
+		sb_addc(&sb, '\n');
+	}
+	for (size_t i = 0; i < c->n_departments; i++) {
+		sb_printf(&sb, "d\037%s", c->departments[i].name);
+		for (size_t j = 0; j < c->departments[i].domains.n; j++)
+			sb_printf(&sb, "\037%s", c->departments[i].domains.v[j]);
+		sb_addc(&sb, '\n');
+	}
+	for (size_t i = 0; i < c->n_accounts; i++) {
+		sb_printf(&sb, "a\037%s", c->accounts[i].name);
+		for (size_t j = 0; j < c->accounts[i].identity.n; j++)
+			sb_printf(&sb, "\037%s", c->accounts[i].identity.v[j]);
+		sb_addc(&sb, '\n');
+	}
+	gnutls_hash_fast(GNUTLS_DIG_SHA256, sb.len ? sb.buf : "", sb.len, d);
+	sb_reset(&sb);
+	for (int i = 0; i < 32; i++)
+		sb_printf(&sb, "%02x", d[i]);
+	return sb_steal(&sb);
+}
+
 int store_sync_roster(struct store *st, const struct conf *c)
+{
+	char *digest = roster_digest(c);
+	sqlite3_stmt *g = prep(st, S_SETTING_GET);
+	bool same = false;
+	if (g) {
+		bind_text(g, 1, "roster");
+		if (sqlite3_step(g) == SQLITE_ROW && col(g, 0) && strcmp(col(g, 0), digest) == 0)
+			same = true;
+		sqlite3_reset(g);
+	}
+	if (same) {
+		free(digest);
+		return 0;
+	}
+	int r = sync_roster(st, c);
+	sqlite3_stmt *p = r == 0 ? prep(st, S_SETTING_PUT) : NULL;
+	if (p) {
+		bind_text(p, 1, "roster");
+		bind_text(p, 2, digest);
+		r = run(p);
+	}
+	free(digest);
+	return r;
+}
+
+static int sync_roster(struct store *st, const struct conf *c)
 {
 	if (run_plain(st, S_ROSTER_DEL_ADDR) < 0 || run_plain(st, S_ROSTER_DEL_CLIENT) < 0 ||
 	    run_plain(st, S_DEPT_DEL_DOMAIN) < 0 || run_plain(st, S_DEPT_DEL) < 0)
@@ -993,4 +1061,13 @@ int store_scores_prune(struct store *st, int64_t account, int64_t computed_at)
 int store_max_message_id(struct store *st, int64_t *ret)
 {
 	return run_int(prep(st, S_MAX_MSG), ret);
+}
+
+int store_scores_oldest(struct store *st, const char *account, int64_t *ret)
+{
+	sqlite3_stmt *q = prep(st, S_SCORE_OLDEST);
+	if (!q)
+		return -EIO;
+	bind_text(q, 1, account);
+	return run_int(q, ret);
 }

@@ -137,6 +137,9 @@ int store_score_put(struct store *st, int64_t account, int64_t client, const cha
  * clients of messages stored after it. 0 or -EIO. */
 int store_max_message_id(struct store *st, int64_t *ret);
 
+/* When the account's oldest score row was computed (0: none). 0 or -EIO. */
+int store_scores_oldest(struct store *st, const char *account, int64_t *ret);
+
 /* Deletes the account's score rows computed before computed_at (clients
  * that a full recompute no longer has). 0 or -EIO. */
 int store_scores_prune(struct store *st, int64_t account, int64_t computed_at);

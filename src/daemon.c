@@ -1,0 +1,525 @@
+/* daemon: see daemon.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "daemon.h"
+#include "imap.h"
+#include "log.h"
+#include "model.h"
+#include "parsew.h"
+#include "secret.h"
+#include "store.h"
+#include "sync.h"
+
+/* ---- systemd notification (no-ops without libsystemd) ----------------- */
+
+static void sd_say(const char *state)
+{
+#ifdef HAVE_SYSTEMD
+	sd_notify(0, state);
+#else
+	(void)state;
+#endif
+}
+
+/* The watchdog interval in ms, or 0 when systemd asked for none. */
+static int64_t watchdog_ms(void)
+{
+#ifdef HAVE_SYSTEMD
+	uint64_t usec = 0;
+	if (sd_watchdog_enabled(0, &usec) > 0)
+		return (int64_t)(usec / 1000);
+#endif
+	return 0;
+}
+
+/* ---- one account --------------------------------------------------------- */
+
+struct acct {
+	const struct conf *c;
+	const struct conf_account *a;
+	const struct daemon_options *o;
+	volatile int *stop;
+	struct parsew *w;
+	pthread_t tid;
+	bool running;
+	pthread_mutex_t lock;  /* guards im and status */
+	struct imap *im;
+	char status[160];
+	int result;            /* --once: 0 synced, 1 failed */
+};
+
+static void set_status(struct acct *ac, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void set_status(struct acct *ac, const char *fmt, ...)
+{
+	va_list ap;
+	pthread_mutex_lock(&ac->lock);
+	va_start(ap, fmt);
+	vsnprintf(ac->status, sizeof(ac->status), fmt, ap);
+	va_end(ap);
+	pthread_mutex_unlock(&ac->lock);
+}
+
+/* Sleeps up to secs, waking every second to see whether to stop. */
+static void nap(struct acct *ac, int secs)
+{
+	for (int i = 0; i < secs && !*ac->stop; i++)
+		sleep(1);
+}
+
+static void on_progress(void *ud, const char *folder, size_t done, size_t total)
+{
+	struct acct *ac = ud;
+	set_status(ac, "%s: %s %zu/%zu", ac->a->name, folder, done, total);
+	if (total >= 2 * SYNC_BATCH || done == total)
+		log_info("%s: %s: %zu of %zu messages fetched", ac->a->name, folder, done, total);
+}
+
+static void on_notice(void *ud, const char *folder, const char *text)
+{
+	struct acct *ac = ud;
+	log_notice("%s: %s: %s", ac->a->name, folder, text);
+}
+
+static void on_quarantine(void *ud, const char *folder, uint32_t uid, const char *reason)
+{
+	struct acct *ac = ud;
+	log_warnx("%s: %s: UID %u quarantined: %s", ac->a->name, folder, uid, reason);
+}
+
+static void refresh(struct acct *ac, struct store *st, int64_t touched_after)
+{
+	size_t clients = 0, messages = 0;
+	int r = model_refresh(st, ac->c, ac->a->name, touched_after, &clients, &messages);
+	if (r < 0 && r != -ENOENT)
+		log_err("%s: cannot compute scores: %s", ac->a->name, store_errmsg(st));
+	else if (r == 0)
+		log_info("%s: scores of %zu clients recomputed (%zu messages)", ac->a->name,
+			 clients, messages);
+}
+
+/* Syncs every folder once. */
+static enum imap_fail cycle(struct acct *ac, struct sync *s, const struct strlist *folders)
+{
+	for (size_t i = 0; i < folders->n && !*ac->stop; i++) {
+		bool interrupted = false, store_error = false;
+		uint64_t fresh = 0;
+		enum imap_fail f = sync_folder(s, folders->v[i], &fresh, &interrupted, &store_error);
+		if (store_error)
+			log_err("%s: %s: database error, batch not stored (retried later): %s",
+				ac->a->name, folders->v[i], store_errmsg(s->st));
+		if (f != IMAP_OK)
+			return f;
+		if (fresh)
+			log_info("%s: %s: %llu new messages", ac->a->name, folders->v[i],
+				 (unsigned long long)fresh);
+	}
+	return IMAP_OK;
+}
+
+/* Keeps one connection busy until it fails or the daemon stops. */
+static enum imap_fail connected(struct acct *ac, struct store *st, struct imap *im,
+				int64_t *last_full)
+{
+	struct sync s = {ac->c, ac->a, st, ac->w, im, ac->stop,
+			 {on_progress, on_notice, on_quarantine, ac}, 0, 0};
+	struct strlist folders = {0};
+	int64_t mark = 0;
+	enum imap_fail f = sync_folders(&s, &folders);
+	if (f != IMAP_OK)
+		return f;
+	store_max_message_id(st, &mark);
+	if ((f = cycle(ac, &s, &folders)) != IMAP_OK)
+		goto out;
+	time_t now = time(NULL);
+	if (now - *last_full >= DAEMON_FULL_RECOMPUTE) {
+		refresh(ac, st, 0);
+		*last_full = now;
+	} else if (s.stored) {
+		refresh(ac, st, mark);
+	}
+	if (ac->o->once)
+		goto out;
+
+	int64_t next_poll = (int64_t)time(NULL) + ac->a->poll_interval;
+	while (!*ac->stop) {
+		uint64_t before = s.stored;
+		store_max_message_id(st, &mark);
+		now = time(NULL);
+		if (imap_has_idle(im)) {
+			struct imap_folder_info info;
+			bool activity = false;
+			int wait = (int)(next_poll - now);
+			if (wait > DAEMON_IDLE_MAX)
+				wait = DAEMON_IDLE_MAX;
+			if (wait < 1)
+				wait = 1;
+			set_status(ac, "%s: idle", ac->a->name);
+			if ((f = imap_examine(im, "INBOX", &info)) != IMAP_OK ||
+			    (f = imap_idle(im, wait, ac->stop, &activity)) != IMAP_OK)
+				break;
+			/* always look again after DONE: libetpan 1.9.4 may have
+			 * dropped an EXISTS that came with the continuation */
+			bool interrupted, store_error;
+			f = sync_folder(&s, "INBOX", NULL, &interrupted, &store_error);
+			if (store_error)
+				log_err("%s: INBOX: database error: %s", ac->a->name,
+					store_errmsg(st));
+			if (f != IMAP_OK)
+				break;
+		} else {
+			set_status(ac, "%s: waiting %d s", ac->a->name, (int)(next_poll - now));
+			nap(ac, (int)(next_poll - now));
+		}
+		if (*ac->stop)
+			break;
+		if (time(NULL) >= next_poll) {
+			if ((f = cycle(ac, &s, &folders)) != IMAP_OK)
+				break;
+			next_poll = (int64_t)time(NULL) + ac->a->poll_interval;
+		}
+		now = time(NULL);
+		if (now - *last_full >= DAEMON_FULL_RECOMPUTE) {
+			refresh(ac, st, 0);
+			*last_full = now;
+		} else if (s.stored > before) {
+			refresh(ac, st, mark);
+		}
+	}
+out:
+	sl_free(&folders);
+	return f;
+}
+
+static bool permanent(enum imap_fail f)
+{
+	return f == IMAP_AUTH || f == IMAP_TLS || f == IMAP_CONFIG;
+}
+
+static void *account_main(void *arg)
+{
+	struct acct *ac = arg;
+	struct store *st = NULL;
+	char *why = NULL;
+	int backoff = 0;
+	int64_t last_full = 0;
+
+	if (store_open(ac->c->database, STORE_RW, &st, &why) < 0) {
+		log_err("%s: %s", ac->a->name, why);
+		free(why);
+		ac->result = 1;
+		return NULL;
+	}
+	/* scores fresher than a day are not recomputed at start */
+	store_scores_oldest(st, ac->a->name, &last_full);
+	while (!*ac->stop) {
+		char *secret = NULL;
+		enum imap_fail f;
+		int r = secret_get(ac->a, &secret, &why);
+		struct imap *im = NULL;
+		if (r < 0) {
+			/* a missing or unsafe secret is a configuration problem;
+			 * a helper command that failed may work next time */
+			f = r == -EIO ? IMAP_TEMPORARY : IMAP_CONFIG;
+		} else {
+			set_status(ac, "%s: connecting", ac->a->name);
+			f = imap_open(ac->a, secret, ac->o->read_timeout, ac->o->command_deadline, &im,
+				      &why);
+			secret_free(secret);
+		}
+		if (f == IMAP_OK) {
+			log_info("%s: logged in to %s:%d", ac->a->name, ac->a->host, ac->a->port);
+			pthread_mutex_lock(&ac->lock);
+			ac->im = im;
+			pthread_mutex_unlock(&ac->lock);
+			f = connected(ac, st, im, &last_full);
+			why = f == IMAP_OK ? NULL : xstrdup(imap_error(im));
+			pthread_mutex_lock(&ac->lock);
+			ac->im = NULL;
+			pthread_mutex_unlock(&ac->lock);
+			imap_close(im);
+			if (f == IMAP_OK) {
+				free(why);
+				backoff = 0;
+				if (ac->o->once) {
+					ac->result = 0;
+					set_status(ac, "%s: synced", ac->a->name);
+					break;
+				}
+				continue;
+			}
+			backoff = 0; /* it worked until now: start over gently */
+		}
+		if (*ac->stop) {
+			free(why);
+			break;
+		}
+		if (permanent(f)) {
+			log_err("%s: %s; not retrying until the configuration is reloaded "
+				"(systemctl reload rapportd)", ac->a->name, why);
+			free(why);
+			ac->result = 1;
+			set_status(ac, "%s: failed permanently", ac->a->name);
+			while (!ac->o->once && !*ac->stop)
+				nap(ac, 60);
+			break;
+		}
+		ac->result = 1;
+		if (ac->o->once) {
+			log_err("%s: %s", ac->a->name, why);
+			free(why);
+			break;
+		}
+		int wait;
+		if (f == IMAP_THROTTLED && im == NULL) {
+			wait = DAEMON_BACKOFF_MIN;
+		} else {
+			backoff = backoff ? backoff * 2 : DAEMON_BACKOFF_MIN;
+			if (backoff > DAEMON_BACKOFF_MAX)
+				backoff = DAEMON_BACKOFF_MAX;
+			wait = backoff;
+		}
+		/* jitter of +-20%, so that accounts of one server spread out */
+		wait = (int)(wait * (0.8 + 0.4 * ((double)rand() / RAND_MAX)));
+		if (wait < 1)
+			wait = 1;
+		log_warnx("%s: %s; retrying in %d s", ac->a->name, why, wait);
+		free(why);
+		set_status(ac, "%s: retrying in %d s", ac->a->name, wait);
+		nap(ac, wait);
+	}
+	store_close(st);
+	return NULL;
+}
+
+/* ---- a generation of account threads (one per configuration) ------------ */
+
+struct gen {
+	struct conf *c;
+	struct acct *acc;
+	size_t n;
+	volatile int stop;
+};
+
+static int gen_start(struct gen *g, const struct daemon_options *o)
+{
+	size_t imap = 0;
+	g->acc = xcalloc(g->c->n_accounts + 1, sizeof(*g->acc));
+	for (size_t i = 0; i < g->c->n_accounts; i++) {
+		const struct conf_account *a = &g->c->accounts[i];
+		if (!a->host) {
+			log_info("%s: no IMAP host configured (import only)", a->name);
+			continue;
+		}
+		struct acct *ac = &g->acc[g->n++];
+		ac->c = g->c;
+		ac->a = a;
+		ac->o = o;
+		ac->stop = &g->stop;
+		ac->result = 1;
+		pthread_mutex_init(&ac->lock, NULL);
+		if (a->tls == CONF_TLS_NONE)
+			log_warnx("%s: tls = \"none\": the password crosses %s in clear text",
+				  a->name, a->host);
+		int r = parsew_start(NULL, 0, &ac->w);
+		if (r < 0) {
+			log_err("%s: cannot start the parse worker: %s", a->name, strerror(-r));
+			continue;
+		}
+		if (pthread_create(&ac->tid, NULL, account_main, ac) != 0) {
+			log_err("%s: cannot start a thread", a->name);
+			continue;
+		}
+		ac->running = true;
+		imap++;
+	}
+	return imap ? 0 : -ENOENT;
+}
+
+/* Asks the threads to stop, waits for them (aborting their connections
+ * after grace_ms), and frees the generation but not its configuration. */
+static void gen_stop(struct gen *g, int64_t grace_ms)
+{
+	g->stop = 1;
+	int64_t until = imap_now_ms() + grace_ms;
+	for (size_t i = 0; i < g->n; i++) {
+		struct acct *ac = &g->acc[i];
+		while (ac->running) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 200 * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			if (pthread_timedjoin_np(ac->tid, NULL, &ts) == 0) {
+				ac->running = false;
+				break;
+			}
+			if (imap_now_ms() > until) {
+				pthread_mutex_lock(&ac->lock);
+				if (ac->im)
+					imap_abort(ac->im);
+				pthread_mutex_unlock(&ac->lock);
+			}
+		}
+	}
+	for (size_t i = 0; i < g->n; i++) {
+		parsew_stop(g->acc[i].w);
+		pthread_mutex_destroy(&g->acc[i].lock);
+	}
+	free(g->acc);
+	g->acc = NULL;
+	g->n = 0;
+}
+
+static void gen_tick(struct gen *g, char *status, size_t size)
+{
+	int64_t now = imap_now_ms();
+	size_t off = 0;
+	status[0] = '\0';
+	for (size_t i = 0; i < g->n; i++) {
+		struct acct *ac = &g->acc[i];
+		pthread_mutex_lock(&ac->lock);
+		if (ac->im)
+			imap_enforce_deadline(ac->im, now);
+		if (off < size)
+			off += (size_t)snprintf(status + off, size - off, "%s%s", i ? "; " : "",
+						ac->status);
+		pthread_mutex_unlock(&ac->lock);
+	}
+}
+
+static bool gen_done(struct gen *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		if (g->acc[i].running && pthread_tryjoin_np(g->acc[i].tid, NULL) == 0)
+			g->acc[i].running = false;
+	for (size_t i = 0; i < g->n; i++)
+		if (g->acc[i].running)
+			return false;
+	return true;
+}
+
+static int prepare_db(const struct conf *c)
+{
+	struct store *st;
+	char *why = NULL;
+	if (store_open(c->database, STORE_RW, &st, &why) < 0) {
+		log_err("%s", why);
+		free(why);
+		return -EIO;
+	}
+	int r = store_begin(st);
+	if (r == 0)
+		r = store_sync_roster(st, c);
+	if (r == 0)
+		r = store_commit(st);
+	if (r < 0)
+		log_err("%s: cannot store the roster: %s", c->database, store_errmsg(st));
+	store_close(st);
+	return r;
+}
+
+int daemon_run(struct conf *c, const struct daemon_options *opts)
+{
+	struct daemon_options o = *opts;
+	if (!o.read_timeout)
+		o.read_timeout = DAEMON_READ_TIMEOUT;
+	if (!o.command_deadline)
+		o.command_deadline = DAEMON_COMMAND_DEADLINE;
+	srand((unsigned)time(NULL) ^ (unsigned)getpid());
+
+	/* the threads inherit this mask; the main thread takes the signals */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	struct gen g = {c, NULL, 0, 0};
+	if (prepare_db(c) < 0 || gen_start(&g, &o) < 0) {
+		if (!g.n)
+			log_err("%s: no account with an IMAP host to sync", c->path);
+		gen_stop(&g, 0);
+		conf_free(c);
+		free(c);
+		return 1;
+	}
+	sd_say("READY=1");
+	int64_t wd = watchdog_ms(), last_wd = 0;
+	char status[1024] = "", last_status[1024] = "";
+	int ret = 0;
+	for (;;) {
+		struct timespec one = {0, 250 * 1000000L};
+		siginfo_t info;
+		int sig = sigtimedwait(&set, &info, &one);
+		if (sig == SIGTERM || sig == SIGINT) {
+			log_info("stopping (signal %d)", sig);
+			sd_say("STOPPING=1");
+			gen_stop(&g, 3000);
+			break;
+		}
+		if (sig == SIGHUP) {
+			struct conf *nc = xcalloc(1, sizeof(*nc));
+			struct strlist errors = {0}, warnings = {0};
+			if (conf_load(c->path, nc, &errors, &warnings) < 0) {
+				for (size_t i = 0; i < errors.n; i++)
+					log_err("%s", errors.v[i]);
+				log_err("reload refused: keeping the configuration in use");
+				free(nc);
+			} else {
+				for (size_t i = 0; i < warnings.n; i++)
+					log_warnx("%s", warnings.v[i]);
+				log_info("reloading %s", c->path);
+				sd_say("RELOADING=1");
+				gen_stop(&g, 3000);
+				conf_free(c);
+				free(c);
+				c = nc;
+				g = (struct gen){c, NULL, 0, 0};
+				if (prepare_db(c) < 0 || gen_start(&g, &o) < 0)
+					log_err("after the reload no account syncs");
+				sd_say("READY=1");
+			}
+			sl_free(&errors);
+			sl_free(&warnings);
+		}
+		gen_tick(&g, status, sizeof(status));
+		if (strcmp(status, last_status) != 0) {
+			char *msg = xasprintf("STATUS=%s", status);
+			sd_say(msg);
+			free(msg);
+			memcpy(last_status, status, sizeof(status));
+		}
+		int64_t now = imap_now_ms();
+		if (wd && now - last_wd >= wd / 4) {
+			sd_say("WATCHDOG=1");
+			last_wd = now;
+		}
+		if (o.once && gen_done(&g)) {
+			for (size_t i = 0; i < g.n; i++)
+				ret |= g.acc[i].result;
+			gen_stop(&g, 0);
+			break;
+		}
+	}
+	conf_free(c);
+	free(c);
+	return ret;
+}

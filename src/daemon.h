@@ -1,0 +1,40 @@
+/* daemon: rapportd's long-running part. One thread per account keeps the
+ * database current from its IMAP server: connect, sync every folder,
+ * recompute the scores of the clients whose mail changed, then IDLE on
+ * INBOX (re-issued at least every 25 minutes) and poll the other folders
+ * every poll_interval. Failures are classed: temporary ones are retried
+ * with exponential backoff and jitter up to 30 minutes (a throttling
+ * server's suggested wait is honoured); permanent ones (credentials or
+ * certificate refused, STARTTLS missing) are reported once and wait for a
+ * reload. One failing account never stops the others. The main thread
+ * handles signals, systemd notification (READY, STATUS, WATCHDOG) and the
+ * command deadlines. */
+#ifndef RAPPORT_DAEMON_H
+#define RAPPORT_DAEMON_H
+
+#include <stdbool.h>
+
+#include "conf.h"
+
+#define DAEMON_IDLE_MAX 1500         /* seconds: IDLE is re-issued at least this often */
+#define DAEMON_BACKOFF_MIN 5         /* seconds */
+#define DAEMON_BACKOFF_MAX 1800      /* seconds */
+#define DAEMON_READ_TIMEOUT 60       /* seconds per network read */
+#define DAEMON_COMMAND_DEADLINE 300  /* seconds per IMAP command */
+#define DAEMON_FULL_RECOMPUTE 86400  /* seconds between full recomputes */
+
+struct daemon_options {
+	const char *config_path;
+	bool once;             /* sync every account once and return */
+	int read_timeout;      /* 0: DAEMON_READ_TIMEOUT */
+	int command_deadline;  /* 0: DAEMON_COMMAND_DEADLINE */
+};
+
+/* Runs until SIGTERM or SIGINT (then exits cleanly within seconds,
+ * committing the batch in progress), reloading the configuration on
+ * SIGHUP (an invalid one is reported and the old one kept). c is the
+ * loaded configuration; the daemon takes it over and frees it. Returns the
+ * exit status: 0, or with once 1 when an account failed. */
+int daemon_run(struct conf *c, const struct daemon_options *o);
+
+#endif

@@ -1,0 +1,665 @@
+/* imap: see imap.h. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <gnutls/gnutls.h>
+#include <libetpan/libetpan.h>
+
+#include "imap.h"
+#include "tls.h"
+
+/* The header fields rapport reads (see msg.c); nothing else is fetched. */
+static const char *const header_fields[] = {
+	"From", "To", "Cc", "Bcc", "Reply-To", "Subject", "Date", "Message-ID",
+	"In-Reply-To", "References", "List-Id", "List-Post", "Precedence",
+	"Auto-Submitted", "X-Autoreply", "X-Autorespond", "Content-Type", "Received",
+};
+
+struct imap {
+	mailimap *s;
+	char *host;
+	int command_ms;
+	_Atomic int64_t deadline; /* monotonic ms; 0 = no command running */
+	_Atomic int fd;
+	bool has_idle;
+	char *error;
+	int64_t retry_ms;
+};
+
+int64_t imap_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void begin(struct imap *im)
+{
+	atomic_store(&im->deadline, imap_now_ms() + im->command_ms);
+}
+
+static void end(struct imap *im)
+{
+	atomic_store(&im->deadline, 0);
+}
+
+void imap_enforce_deadline(struct imap *im, int64_t now_ms)
+{
+	int64_t d = atomic_load(&im->deadline);
+	int fd = atomic_load(&im->fd);
+	if (d && now_ms > d && fd >= 0)
+		shutdown(fd, SHUT_RDWR);
+}
+
+void imap_abort(struct imap *im)
+{
+	int fd = atomic_load(&im->fd);
+	if (fd >= 0)
+		shutdown(fd, SHUT_RDWR);
+}
+
+static void set_error(struct imap *im, char *msg)
+{
+	free(im->error);
+	im->error = msg;
+}
+
+const char *imap_error(const struct imap *im)
+{
+	return im->error ? im->error : "";
+}
+
+int64_t imap_retry_ms(const struct imap *im)
+{
+	return im->retry_ms;
+}
+
+bool imap_has_idle(const struct imap *im)
+{
+	return im->has_idle;
+}
+
+/* The server's last response text, made printable and short. */
+static char *response_text(const struct imap *im)
+{
+	const char *t = im->s && im->s->imap_response ? im->s->imap_response : "";
+	return utf8_sanitize(t, strnlen(t, 300));
+}
+
+/* Classifies a libetpan error, reading the server's words where they
+ * matter: Microsoft 365's "Request is throttled. Suggested Backoff Time:
+ * N milliseconds", and the RFC 5530 codes that mean "try later". */
+static enum imap_fail fail(struct imap *im, int r, const char *what)
+{
+	char *resp = response_text(im);
+	const char *sugg = strstr(resp, "Suggested Backoff Time:");
+	enum imap_fail f = IMAP_TEMPORARY;
+	im->retry_ms = 0;
+	if (sugg) {
+		im->retry_ms = strtoll(sugg + strlen("Suggested Backoff Time:"), NULL, 10);
+		f = IMAP_THROTTLED;
+	}
+	bool timed_out = atomic_load(&im->deadline) && imap_now_ms() > atomic_load(&im->deadline);
+	if (timed_out)
+		set_error(im, xasprintf("%s: no complete answer within %d s", what,
+					im->command_ms / 1000));
+	else if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_CONNECTION_REFUSED)
+		set_error(im, xasprintf("%s: connection lost or refused", what));
+	else if (*resp)
+		set_error(im, xasprintf("%s failed: %s", what, resp));
+	else
+		set_error(im, xasprintf("%s failed (libetpan error %d)", what, r));
+	free(resp);
+	end(im);
+	return f;
+}
+
+static void sni(struct mailstream_ssl_context *ctx, void *data)
+{
+	mailstream_ssl_set_server_name(ctx, data);
+}
+
+static int stream_fd(mailimap *s)
+{
+	mailstream_low *low = s->imap_stream ? mailstream_get_low(s->imap_stream) : NULL;
+	return low ? mailstream_low_get_fd(low) : -1;
+}
+
+static enum imap_fail verify(struct imap *im, const struct conf_account *a)
+{
+	carray *chain = mailstream_get_certificate_chain(im->s->imap_stream);
+	size_t n = chain ? carray_count(chain) : 0;
+	struct tls_der *der = xcalloc(n + 1, sizeof(*der));
+	for (size_t i = 0; i < n; i++) {
+		MMAPString *c = carray_get(chain, (unsigned)i);
+		der[i].data = (const unsigned char *)c->str;
+		der[i].len = c->len;
+	}
+	char *why = NULL;
+	int r = tls_verify(der, n, a->host, a->ca_file, &why);
+	free(der);
+	if (chain)
+		mailstream_certificate_chain_free(chain);
+	if (r < 0) {
+		set_error(im, why);
+		return IMAP_TLS;
+	}
+	return IMAP_OK;
+}
+
+/* AUTHENTICATE OAUTHBEARER (RFC 7628) with the initial response on the
+ * command line (SASL-IR), the way libetpan does XOAUTH2: on a refusal the
+ * server sends a continuation with an error document, which is answered
+ * with the dummy response before the tagged NO. */
+static int oauthbearer(struct imap *im, const char *user, const char *token)
+{
+	char *gs2 = xasprintf("n,a=%s,\001auth=Bearer %s\001\001", user, token);
+	gnutls_datum_t in = {(unsigned char *)gs2, (unsigned)strlen(gs2)}, out = {NULL, 0};
+	int r = gnutls_base64_encode2(&in, &out);
+	explicit_bzero(gs2, strlen(gs2));
+	free(gs2);
+	if (r < 0)
+		return MAILIMAP_ERROR_MEMORY;
+	mailstream_set_privacy(im->s->imap_stream, 0);
+	r = mailimap_send_current_tag(im->s);
+	const char *verb = "AUTHENTICATE OAUTHBEARER ";
+	if (r == MAILIMAP_NO_ERROR &&
+	    (mailstream_write(im->s->imap_stream, verb, strlen(verb)) < 0 ||
+	     mailstream_write(im->s->imap_stream, out.data, out.size) < 0 ||
+	     mailstream_write(im->s->imap_stream, "\r\n", 2) < 0 ||
+	     mailstream_flush(im->s->imap_stream) < 0))
+		r = MAILIMAP_ERROR_STREAM;
+	mailstream_set_privacy(im->s->imap_stream, 1);
+	explicit_bzero(out.data, out.size);
+	gnutls_free(out.data);
+	if (r != MAILIMAP_NO_ERROR)
+		return r;
+	char *line = mailimap_read_line(im->s);
+	if (!line)
+		return MAILIMAP_ERROR_STREAM;
+	if (line[0] == '+') {
+		if (mailstream_write(im->s->imap_stream, "AQ==\r\n", 6) < 0 ||
+		    mailstream_flush(im->s->imap_stream) < 0)
+			return MAILIMAP_ERROR_STREAM;
+	}
+	struct mailimap_response *resp = NULL;
+	if ((r = mailimap_parse_response(im->s, &resp)) != MAILIMAP_NO_ERROR)
+		return r;
+	int code = resp->rsp_resp_done && resp->rsp_resp_done->rsp_type == MAILIMAP_RESP_DONE_TYPE_TAGGED
+			   ? resp->rsp_resp_done->rsp_data.rsp_tagged->rsp_cond_state->rsp_type
+			   : MAILIMAP_RESP_COND_STATE_BAD;
+	mailimap_response_free(resp);
+	if (code != MAILIMAP_RESP_COND_STATE_OK)
+		return MAILIMAP_ERROR_LOGIN;
+	im->s->imap_state = MAILIMAP_STATE_AUTHENTICATED;
+	return MAILIMAP_NO_ERROR;
+}
+
+enum imap_fail imap_open(const struct conf_account *a, const char *secret, int timeout_s,
+			 int command_s, struct imap **ret, char **ret_error)
+{
+	struct imap *im = xcalloc(1, sizeof(*im));
+	enum imap_fail f = IMAP_OK;
+	int r;
+
+	im->host = xstrdup(a->host);
+	im->command_ms = command_s * 1000;
+	atomic_store(&im->fd, -1);
+	im->s = mailimap_new(0, NULL);
+	if (!im->s)
+		abort();
+	mailimap_set_timeout(im->s, timeout_s); /* applies to streams made after it */
+
+	begin(im);
+	if (a->tls == CONF_TLS_IMPLICIT)
+		r = mailimap_ssl_connect_with_callback(im->s, a->host, (uint16_t)a->port, sni,
+						       im->host);
+	else
+		r = mailimap_socket_connect(im->s, a->host, (uint16_t)a->port);
+	if (r != MAILIMAP_NO_ERROR && r != MAILIMAP_NO_ERROR_AUTHENTICATED &&
+	    r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
+		f = fail(im, r, a->tls == CONF_TLS_IMPLICIT ? "TLS connection" : "connection");
+		goto out;
+	}
+	atomic_store(&im->fd, stream_fd(im->s));
+
+	if (a->tls == CONF_TLS_STARTTLS) {
+		struct mailimap_capability_data *cap = NULL;
+		if ((r = mailimap_capability(im->s, &cap)) != MAILIMAP_NO_ERROR) {
+			f = fail(im, r, "CAPABILITY");
+			goto out;
+		}
+		mailimap_capability_data_free(cap);
+		if (!mailimap_has_extension(im->s, "STARTTLS")) {
+			set_error(im, xasprintf("%s:%d does not offer STARTTLS; refusing to log in "
+						"without TLS", a->host, a->port));
+			f = IMAP_CONFIG;
+			goto out;
+		}
+		r = mailimap_socket_starttls_with_callback(im->s, sni, im->host);
+		if (r != MAILIMAP_NO_ERROR) {
+			f = fail(im, r, "STARTTLS");
+			goto out;
+		}
+		atomic_store(&im->fd, stream_fd(im->s));
+	}
+	/* libetpan accepted whatever certificate came: check it now, before
+	 * any credential goes out */
+	if (a->tls != CONF_TLS_NONE && (f = verify(im, a)) != IMAP_OK)
+		goto out;
+
+	struct mailimap_capability_data *cap = NULL;
+	if ((r = mailimap_capability(im->s, &cap)) != MAILIMAP_NO_ERROR) {
+		f = fail(im, r, "CAPABILITY");
+		goto out;
+	}
+	mailimap_capability_data_free(cap);
+
+	if (a->auth == CONF_AUTH_OAUTHBEARER) {
+		if (!mailimap_has_authentication(im->s, "OAUTHBEARER") ||
+		    !mailimap_has_extension(im->s, "SASL-IR")) {
+			set_error(im, xasprintf("%s does not offer AUTH=OAUTHBEARER with SASL-IR",
+						a->host));
+			f = IMAP_CONFIG;
+			goto out;
+		}
+		r = oauthbearer(im, a->user, secret);
+	} else if (a->auth == CONF_AUTH_XOAUTH2) {
+		if (!mailimap_has_xoauth2(im->s)) {
+			set_error(im, xasprintf("%s does not offer AUTH=XOAUTH2", a->host));
+			f = IMAP_CONFIG;
+			goto out;
+		}
+		r = mailimap_oauth2_authenticate(im->s, a->user, secret);
+	} else {
+		r = mailimap_login(im->s, a->user, secret);
+	}
+	if (r != MAILIMAP_NO_ERROR) {
+		f = fail(im, r, "login");
+		/* a refusal is permanent unless the server said it is passing */
+		char *resp = response_text(im);
+		if (f == IMAP_TEMPORARY && r != MAILIMAP_ERROR_STREAM &&
+		    !strstr(resp, "[UNAVAILABLE]") && !strstr(resp, "[INUSE]") &&
+		    !strstr(resp, "[SERVERBUG]"))
+			f = IMAP_AUTH;
+		free(resp);
+		goto out;
+	}
+	/* servers may announce more capabilities after login */
+	cap = NULL;
+	if (mailimap_capability(im->s, &cap) == MAILIMAP_NO_ERROR)
+		mailimap_capability_data_free(cap);
+	im->has_idle = mailimap_has_idle(im->s);
+	end(im);
+out:
+	if (f != IMAP_OK) {
+		*ret_error = xstrdup(imap_error(im));
+		imap_close(im);
+		return f;
+	}
+	*ret = im;
+	return IMAP_OK;
+}
+
+void imap_close(struct imap *im)
+{
+	if (!im)
+		return;
+	if (im->s) {
+		if (atomic_load(&im->fd) >= 0) {
+			im->command_ms = 5000;
+			begin(im);
+			mailimap_logout(im->s);
+		}
+		mailimap_free(im->s);
+	}
+	free(im->host);
+	free(im->error);
+	free(im);
+}
+
+/* ---- folders -------------------------------------------------------------- */
+
+static bool has_flag(const struct mailimap_mailbox_list *mb, const char *flag, int type)
+{
+	(void)type;
+	if (!mb->mb_flag || !mb->mb_flag->mbf_oflags)
+		return false;
+	for (clistiter *it = clist_begin(mb->mb_flag->mbf_oflags); it; it = clist_next(it)) {
+		const struct mailimap_mbx_list_oflag *o = clist_content(it);
+		if (o->of_type == MAILIMAP_MBX_LIST_OFLAG_FLAG_EXT && o->of_flag_ext && flag) {
+			const char *e = o->of_flag_ext[0] == '\\' ? o->of_flag_ext + 1 : o->of_flag_ext;
+			if (ascii_strcasecmp(e, flag) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+enum imap_fail imap_list(struct imap *im, struct strlist *ret_names, char **ret_sent)
+{
+	clist *list = NULL;
+	begin(im);
+	int r = mailimap_list(im->s, "", "*", &list);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(im, r, "LIST");
+	end(im);
+	*ret_sent = NULL;
+	for (clistiter *it = list ? clist_begin(list) : NULL; it; it = clist_next(it)) {
+		const struct mailimap_mailbox_list *mb = clist_content(it);
+		bool noselect = mb->mb_flag && mb->mb_flag->mbf_type == MAILIMAP_MBX_LIST_FLAGS_SFLAG &&
+				mb->mb_flag->mbf_sflag == MAILIMAP_MBX_LIST_SFLAG_NOSELECT;
+		if (!mb->mb_name || noselect ||
+		    has_flag(mb, "NonExistent", MAILIMAP_MBX_LIST_OFLAG_FLAG_EXT))
+			continue;
+		sl_add_unique(ret_names, mb->mb_name);
+		if (!*ret_sent && has_flag(mb, "Sent", MAILIMAP_MBX_LIST_OFLAG_FLAG_EXT))
+			*ret_sent = xstrdup(mb->mb_name);
+	}
+	if (list)
+		mailimap_list_result_free(list);
+	return IMAP_OK;
+}
+
+enum imap_fail imap_examine(struct imap *im, const char *folder, struct imap_folder_info *ret)
+{
+	begin(im);
+	int r = mailimap_examine(im->s, folder);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(im, r, "EXAMINE");
+	end(im);
+	const struct mailimap_selection_info *si = im->s->imap_selection_info;
+	*ret = (struct imap_folder_info){0};
+	if (si) {
+		ret->uidvalidity = si->sel_uidvalidity;
+		ret->uidnext = si->sel_uidnext;
+		ret->exists = si->sel_exists;
+	}
+	return IMAP_OK;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+enum imap_fail imap_search(struct imap *im, int64_t since, uint32_t from, uint32_t **ret_uids,
+			   size_t *ret_n)
+{
+	struct mailimap_search_key *key;
+	if (since > 0) {
+		time_t t = (time_t)since;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		key = mailimap_search_key_new_since(
+			mailimap_date_new(tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900));
+	} else {
+		key = mailimap_search_key_new_uid(mailimap_set_new_interval(from ? from : 1, 0));
+	}
+	clist *result = NULL;
+	begin(im);
+	int r = mailimap_uid_search(im->s, NULL, key, &result);
+	mailimap_search_key_free(key);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(im, r, "UID SEARCH");
+	end(im);
+	size_t n = 0;
+	uint32_t *uids = xcalloc((result ? (size_t)clist_count(result) : 0) + 1, sizeof(*uids));
+	for (clistiter *it = result ? clist_begin(result) : NULL; it; it = clist_next(it)) {
+		uint32_t u = *(uint32_t *)clist_content(it);
+		/* "UID n:*" also answers the highest UID when it is below n */
+		if (u >= from && u > 0)
+			uids[n++] = u;
+	}
+	if (result)
+		mailimap_search_result_free(result);
+	qsort(uids, n, sizeof(*uids), cmp_u32);
+	*ret_uids = uids;
+	*ret_n = n;
+	return IMAP_OK;
+}
+
+/* ---- fetching ----------------------------------------------------------- */
+
+struct fetch_ctx {
+	struct imap_msg *m;
+	size_t n, cap;
+	bool body_pass;
+};
+
+static int64_t imap_date_to_epoch(const struct mailimap_date_time *d)
+{
+	int z = d->dt_zone < 0 ? -d->dt_zone : d->dt_zone;
+	int off = (z / 100) * 3600 + (z % 100) * 60;
+	return civil_to_epoch(d->dt_year, d->dt_month, d->dt_day, d->dt_hour, d->dt_min,
+			      d->dt_sec) - (d->dt_zone < 0 ? -off : off);
+}
+
+static struct imap_msg *entry(struct fetch_ctx *x, uint32_t uid)
+{
+	for (size_t i = x->n; i > 0; i--)
+		if (x->m[i - 1].uid == uid)
+			return &x->m[i - 1];
+	if (x->body_pass)
+		return NULL; /* the body pass only completes known entries */
+	if (x->n == x->cap) {
+		x->cap = x->cap ? x->cap * 2 : 64;
+		x->m = xrealloc(x->m, x->cap * sizeof(*x->m));
+	}
+	x->m[x->n] = (struct imap_msg){.uid = uid};
+	return &x->m[x->n++];
+}
+
+/* Called by libetpan for each FETCH response as it arrives; libetpan frees
+ * the item afterwards, so only one message's data is held at a time. */
+static void on_att(struct mailimap_msg_att *att, void *ud)
+{
+	struct fetch_ctx *x = ud;
+	uint32_t uid = 0;
+	int64_t idate = 0;
+	const char *part = NULL;
+	size_t plen = 0;
+
+	for (clistiter *it = clist_begin(att->att_list); it; it = clist_next(it)) {
+		const struct mailimap_msg_att_item *item = clist_content(it);
+		if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC || !item->att_data.att_static)
+			continue;
+		const struct mailimap_msg_att_static *st = item->att_data.att_static;
+		if (st->att_type == MAILIMAP_MSG_ATT_UID)
+			uid = st->att_data.att_uid;
+		else if (st->att_type == MAILIMAP_MSG_ATT_INTERNALDATE && st->att_data.att_internal_date)
+			idate = imap_date_to_epoch(st->att_data.att_internal_date);
+		else if (st->att_type == MAILIMAP_MSG_ATT_BODY_SECTION &&
+			 st->att_data.att_body_section && st->att_data.att_body_section->sec_body_part) {
+			part = st->att_data.att_body_section->sec_body_part;
+			plen = st->att_data.att_body_section->sec_length;
+		}
+	}
+	if (!uid)
+		return;
+	struct imap_msg *m = entry(x, uid);
+	if (!m)
+		return;
+	if (idate)
+		m->internal_date = idate;
+	if (!part)
+		return;
+	if (x->body_pass) {
+		if (plen > MSG_MAX_BODY_SCAN)
+			plen = MSG_MAX_BODY_SCAN;
+		m->data = xrealloc(m->data, m->len + plen + 1);
+		memcpy(m->data + m->len, part, plen);
+		m->len += plen;
+		m->data[m->len] = '\0';
+		m->bounce_body = true;
+	} else if (!m->data) {
+		m->data = xstrndup(part, plen);
+		m->len = plen;
+	}
+}
+
+static struct mailimap_set *uid_set(const uint32_t *uids, size_t n)
+{
+	struct mailimap_set *set = mailimap_set_new_empty();
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j + 1 < n && uids[j + 1] == uids[j] + 1)
+			j++;
+		if (j == i)
+			mailimap_set_add_single(set, uids[i]);
+		else
+			mailimap_set_add_interval(set, uids[i], uids[j]);
+		i = j + 1;
+	}
+	return set;
+}
+
+/* libetpan 1.9.4 hands FETCH items to the handler only while a progress
+ * callback is set (mailimap_parse_response): this one does nothing else. */
+static void no_progress(size_t current, size_t maximum, void *ud)
+{
+	(void)current;
+	(void)maximum;
+	(void)ud;
+}
+
+static enum imap_fail run_fetch(struct imap *im, struct mailimap_set *set,
+				struct mailimap_fetch_type *type, struct fetch_ctx *x,
+				const char *what)
+{
+	clist *result = NULL;
+	mailimap_set_msg_att_handler(im->s, on_att, x);
+	mailimap_set_progress_callback(im->s, NULL, no_progress, NULL);
+	begin(im);
+	int r = mailimap_uid_fetch(im->s, set, type, &result);
+	mailimap_set_progress_callback(im->s, NULL, NULL, NULL);
+	mailimap_set_msg_att_handler(im->s, NULL, NULL);
+	mailimap_fetch_type_free(type);
+	mailimap_set_free(set);
+	if (result)
+		mailimap_fetch_list_free(result);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(im, r, what);
+	end(im);
+	return IMAP_OK;
+}
+
+/* Whether a header block might be a delivery report, whose body then
+ * tells which recipients failed: a cheap, generous test. */
+static bool maybe_bounce(const char *h, size_t n)
+{
+	static const char *const words[] = {"multipart/report", "mailer-daemon", "postmaster"};
+	for (size_t w = 0; w < ARRAY_SIZE(words); w++) {
+		size_t k = strlen(words[w]);
+		for (size_t i = 0; i + k <= n; i++)
+			if (ascii_strncasecmp(h + i, words[w], k) == 0)
+				return true;
+	}
+	return false;
+}
+
+static int cmp_msg(const void *a, const void *b)
+{
+	const struct imap_msg *x = a, *y = b;
+	return x->uid < y->uid ? -1 : x->uid > y->uid;
+}
+
+enum imap_fail imap_fetch(struct imap *im, const uint32_t *uids, size_t n,
+			  struct imap_msg **ret, size_t *ret_n)
+{
+	struct fetch_ctx x = {0};
+	if (n == 0) {
+		*ret = NULL;
+		*ret_n = 0;
+		return IMAP_OK;
+	}
+	clist *names = clist_new();
+	for (size_t i = 0; i < ARRAY_SIZE(header_fields); i++)
+		clist_append(names, xstrdup(header_fields[i]));
+	struct mailimap_fetch_type *type = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(type, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(type, mailimap_fetch_att_new_internaldate());
+	mailimap_fetch_type_new_fetch_att_list_add(
+		type, mailimap_fetch_att_new_body_peek_section(
+			      mailimap_section_new_header_fields(mailimap_header_list_new(names))));
+	enum imap_fail f = run_fetch(im, uid_set(uids, n), type, &x, "UID FETCH");
+
+	/* second pass: the start of the body of what may be a bounce */
+	uint32_t *b = xcalloc(x.n + 1, sizeof(*b));
+	size_t nb = 0;
+	for (size_t i = 0; f == IMAP_OK && i < x.n; i++)
+		if (x.m[i].data && maybe_bounce(x.m[i].data, x.m[i].len))
+			b[nb++] = x.m[i].uid;
+	if (f == IMAP_OK && nb) {
+		qsort(b, nb, sizeof(*b), cmp_u32);
+		type = mailimap_fetch_type_new_fetch_att_list_empty();
+		mailimap_fetch_type_new_fetch_att_list_add(type, mailimap_fetch_att_new_uid());
+		mailimap_fetch_type_new_fetch_att_list_add(
+			type, mailimap_fetch_att_new_body_peek_section_partial(
+				      mailimap_section_new_text(), 0, MSG_MAX_BODY_SCAN));
+		x.body_pass = true;
+		f = run_fetch(im, uid_set(b, nb), type, &x, "UID FETCH (report body)");
+	}
+	free(b);
+	if (f != IMAP_OK) {
+		imap_msgs_free(x.m, x.n);
+		return f;
+	}
+	if (x.n)
+		qsort(x.m, x.n, sizeof(*x.m), cmp_msg);
+	*ret = x.m;
+	*ret_n = x.n;
+	return IMAP_OK;
+}
+
+void imap_msgs_free(struct imap_msg *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(m[i].data);
+	free(m);
+}
+
+/* ---- IDLE ---------------------------------------------------------------- */
+
+enum imap_fail imap_idle(struct imap *im, int timeout_s, volatile int *stop, bool *ret_activity)
+{
+	*ret_activity = false;
+	if (!im->has_idle) {
+		set_error(im, xstrdup("the server does not offer IDLE"));
+		return IMAP_CONFIG;
+	}
+	begin(im);
+	int r = mailimap_idle(im->s);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(im, r, "IDLE");
+	end(im);
+	int fd = mailimap_idle_get_fd(im->s);
+	int64_t until = imap_now_ms() + (int64_t)timeout_s * 1000;
+	/* a notice may already sit in libetpan's buffer, read together with
+	 * the continuation line */
+	if (im->s->imap_stream && im->s->imap_stream->read_buffer_len > 0)
+		*ret_activity = true;
+	while (!*ret_activity && !(stop && *stop) && imap_now_ms() < until) {
+		struct pollfd p = {fd, POLLIN, 0};
+		int k = poll(&p, 1, 1000);
+		if (k > 0)
+			*ret_activity = true;
+		else if (k < 0 && errno != EINTR)
+			break;
+	}
+	begin(im);
+	r = mailimap_idle_done(im->s);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(im, r, "IDLE DONE");
+	end(im);
+	return IMAP_OK;
+}

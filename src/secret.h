@@ -1,0 +1,26 @@
+/* secret: the password or OAuth2 token of an account, from the source its
+ * configuration names: password_file (refused unless owned by the user
+ * rapportd runs as and unreadable by group and others), password_command
+ * or oauth2_token_command (run through /bin/sh at every login, like
+ * msmtp's passwordeval; the first line of its output), or a systemd
+ * credential ($CREDENTIALS_DIRECTORY/ACCOUNT, for LoadCredential=).
+ * A secret is never put in argv, in a child's environment, in a log line
+ * or in the database; callers wipe it with secret_free(). */
+#ifndef RAPPORT_SECRET_H
+#define RAPPORT_SECRET_H
+
+#include "conf.h"
+
+#define SECRET_MAX 16384
+#define SECRET_COMMAND_TIMEOUT 60 /* seconds */
+
+/* Gets the account's secret. Returns 0 and a malloc'd string; -ENOENT
+ * when the account names no source and no systemd credential exists;
+ * -EPERM for a password file others may read; another negative errno on
+ * failure. In every failure *ret_error explains (no secret in it). */
+int secret_get(const struct conf_account *a, char **ret, char **ret_error);
+
+/* Overwrites and frees. NULL-safe. */
+void secret_free(char *s);
+
+#endif

@@ -1,0 +1,179 @@
+/* sync: see sync.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "source.h"
+#include "sync.h"
+
+enum imap_fail sync_folders(struct sync *s, struct strlist *ret)
+{
+	struct strlist names = {0};
+	char *sent = NULL;
+	enum imap_fail f = imap_list(s->im, &names, &sent);
+	if (f != IMAP_OK)
+		return f;
+	sl_add(ret, "INBOX");
+	if (s->a->sent_folder) {
+		if (sl_contains(&names, s->a->sent_folder))
+			sl_add_unique(ret, s->a->sent_folder);
+		else if (s->rep.notice)
+			s->rep.notice(s->rep.ud, s->a->sent_folder,
+				      "sent_folder is not on the server; skipped");
+	} else if (sent) {
+		sl_add_unique(ret, sent);
+	}
+	for (size_t i = 0; i < names.n; i++)
+		for (size_t p = 0; p < s->a->folders.n; p++)
+			if (fnmatch(s->a->folders.v[p], names.v[i], 0) == 0)
+				sl_add_unique(ret, names.v[i]);
+	free(sent);
+	sl_free(&names);
+	return IMAP_OK;
+}
+
+static const char *role_of(const struct sync *s, const char *folder)
+{
+	if (ascii_strcasecmp(folder, "INBOX") == 0)
+		return "inbox";
+	if (s->a->sent_folder && strcmp(folder, s->a->sent_folder) == 0)
+		return "sent";
+	return source_folder_role(folder);
+}
+
+/* Stores one fetched batch and moves the checkpoint to its last UID, in
+ * one transaction. */
+static int store_batch(struct sync *s, int64_t fid, const char *folder, bool inbox,
+		       uint32_t uidvalidity, uint32_t checkpoint, const struct imap_msg *m,
+		       size_t n, uint64_t *ret_new)
+{
+	struct msg_rules rules = {&s->a->identity, s->conf->scoring.personal_max_recipients};
+	uint64_t fresh_count = 0;
+	if (store_begin(s->st) < 0)
+		return -EIO;
+	for (size_t i = 0; i < n; i++) {
+		struct msg rec;
+		struct msg_src_date src = {m[i].internal_date ? DATE_INTERNAL : DATE_NONE,
+					   m[i].internal_date};
+		char pos[32];
+		snprintf(pos, sizeof(pos), "UID %u", m[i].uid);
+		int r = m[i].data ? parsew_parse(s->w, m[i].data, m[i].len, &src, &rec) : -EINVAL;
+		if (r < 0) {
+			const char *why = r == -ETIMEDOUT ? "the parser did not finish in time"
+					  : r == -ECHILD  ? "the parser crashed on it"
+					  : r == -E2BIG   ? "header block larger than 4 MiB"
+							  : "no header fields";
+			char *src_name = xasprintf("%s [%s]", s->a->name, folder);
+			int q = store_quarantine(s->st, s->account, src_name, pos, why);
+			free(src_name);
+			if (q < 0)
+				goto fail;
+			if (s->rep.quarantined)
+				s->rep.quarantined(s->rep.ud, folder, m[i].uid, why);
+			continue;
+		}
+		bool fresh = false;
+		r = store_message_add(s->st, s->account, fid, m[i].uid, &rec,
+				      msg_classify(&rec, &rules),
+				      msg_direction(&rec, &s->a->identity, inbox), inbox, &fresh);
+		msg_free(&rec);
+		if (r < 0)
+			goto fail;
+		fresh_count += fresh;
+	}
+	if (store_folder_set_state(s->st, fid, uidvalidity, checkpoint, (int64_t)time(NULL)) < 0 ||
+	    store_commit(s->st) < 0)
+		goto fail;
+	s->stored += fresh_count;
+	if (ret_new)
+		*ret_new += fresh_count;
+	return 0;
+fail:
+	store_rollback(s->st);
+	return -EIO;
+}
+
+enum imap_fail sync_folder(struct sync *s, const char *folder, uint64_t *ret_new,
+			   bool *ret_interrupted, bool *ret_store_error)
+{
+	struct imap_folder_info info;
+	uint32_t uv = 0, last = 0;
+	int64_t fid;
+	enum imap_fail f;
+	const char *role = role_of(s, folder);
+	bool inbox = strcmp(role, "inbox") == 0;
+
+	*ret_interrupted = false;
+	*ret_store_error = false;
+	if ((f = imap_examine(s->im, folder, &info)) != IMAP_OK)
+		return f;
+	if (store_account(s->st, s->a->name, &s->account) < 0 ||
+	    store_folder(s->st, s->account, folder, role, &fid) < 0 ||
+	    store_folder_state(s->st, fid, &uv, &last) < 0) {
+		*ret_store_error = true;
+		return IMAP_TEMPORARY;
+	}
+	if (uv && uv != info.uidvalidity) {
+		if (s->rep.notice) {
+			char *t = xasprintf("UIDVALIDITY changed from %u to %u: rescanning", uv,
+					    info.uidvalidity);
+			s->rep.notice(s->rep.ud, folder, t);
+			free(t);
+		}
+		last = 0;
+	}
+	bool first = last == 0;
+	/* nothing new since the checkpoint: no SEARCH, no write */
+	if (!first && uv == info.uidvalidity && info.uidnext && info.uidnext <= last + 1)
+		return IMAP_OK;
+
+	uint32_t *uids = NULL;
+	size_t n = 0;
+	int64_t since = first ? (int64_t)time(NULL) - (int64_t)s->a->since_days * 86400 : 0;
+	if ((f = imap_search(s->im, since, first ? 1 : last + 1, &uids, &n)) != IMAP_OK)
+		return f;
+
+	for (size_t i = 0; i < n; i += SYNC_BATCH) {
+		size_t k = n - i < SYNC_BATCH ? n - i : SYNC_BATCH;
+		struct imap_msg *m = NULL;
+		size_t got = 0;
+		if ((f = imap_fetch(s->im, uids + i, k, &m, &got)) != IMAP_OK)
+			break;
+		/* the checkpoint covers every UID asked for: one the server no
+		 * longer has (expunged meanwhile) has nothing to store */
+		uint32_t checkpoint = uids[i + k - 1];
+		int r = store_batch(s, fid, folder, inbox, info.uidvalidity, checkpoint, m, got,
+				    ret_new);
+		imap_msgs_free(m, got);
+		if (r < 0) {
+			*ret_store_error = true;
+			f = IMAP_TEMPORARY;
+			break;
+		}
+		if (s->rep.progress)
+			s->rep.progress(s->rep.ud, folder, i + k, n);
+		if (s->stop && *s->stop && i + k < n) {
+			*ret_interrupted = true;
+			break;
+		}
+	}
+	/* a finished first sync also covers what is older than since_days */
+	if (f == IMAP_OK && !*ret_interrupted && first && info.uidnext > 1) {
+		uint32_t cover = n && uids[n - 1] > info.uidnext - 1 ? uids[n - 1] : info.uidnext - 1;
+		if (store_begin(s->st) < 0 ||
+		    store_folder_set_state(s->st, fid, info.uidvalidity, cover,
+					   (int64_t)time(NULL)) < 0 ||
+		    store_commit(s->st) < 0) {
+			store_rollback(s->st);
+			*ret_store_error = true;
+			f = IMAP_TEMPORARY;
+		}
+	}
+	free(uids);
+	return f;
+}
