@@ -112,6 +112,20 @@ static void refresh(struct acct *ac, struct store *st, int64_t touched_after)
 			 clients, messages);
 }
 
+/* The process's peak resident set so far, in kB (0 if unknown). */
+static long peak_rss_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = 0;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
 /* Syncs every folder once. */
 static enum imap_fail cycle(struct acct *ac, struct sync *s, const struct strlist *folders)
 {
@@ -145,6 +159,8 @@ static enum imap_fail connected(struct acct *ac, struct store *st, struct imap *
 	store_max_message_id(st, &mark);
 	if ((f = cycle(ac, &s, &folders)) != IMAP_OK)
 		goto out;
+	log_debug("%s: sync done, %llu new messages, peak RSS so far %ld kB", ac->a->name,
+		  (unsigned long long)s.stored, peak_rss_kb());
 	time_t now = time(NULL);
 	if (now - *last_full >= DAEMON_FULL_RECOMPUTE) {
 		refresh(ac, st, 0);

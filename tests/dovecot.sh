@@ -118,11 +118,11 @@ dovecot_up() {
 dovecot_down() {
 	pid=$(cat "$1/run/master.pid" 2>/dev/null) || return 0
 	read -r _ ps_port <"$1/ports" 2>/dev/null
-	kill "$pid" 2>/dev/null
-	[ -n "$ps_port" ] && pkill -9 -f "rapport-test-$ps_port/" 2>/dev/null
+	kill "$pid" 2>/dev/null || true
+	[ -n "$ps_port" ] && pkill -9 -f "rapport-test-$ps_port/" 2>/dev/null || true
 	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	kill -9 "$pid" 2>/dev/null
-	[ -n "$ps_port" ] && pkill -9 -f "rapport-test-$ps_port/" 2>/dev/null
+	kill -9 "$pid" 2>/dev/null || true
+	[ -n "$ps_port" ] && pkill -9 -f "rapport-test-$ps_port/" 2>/dev/null || true
 	rm -f "$1/run/master.pid"
 	return 0
 }
