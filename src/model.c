@@ -8,6 +8,7 @@
 
 #include "addr.h"
 #include "model.h"
+#include "nudge.h"
 #include "thread.h"
 
 #define UNASSIGNED "(unassigned)"
@@ -265,6 +266,9 @@ static void flush_rcpts(struct loader *l)
 	for (size_t i = 0; i < l->pending.n; i++) {
 		if (strcmp(l->pending_field.v[i], "reply-to") == 0)
 			continue;
+		if (strcmp(l->pending_field.v[i], "to") == 0 &&
+		    sl_contains(&l->identity, l->pending.v[i]))
+			m->to_me = true;
 		/* outbound personal mail concerns every client among To, Cc, Bcc */
 		bool counterpart = m->kind == MSG_PERSONAL && m->dir == DIR_OUTBOUND;
 		uint32_t ci = resolve(l, l->pending.v[i], counterpart);
@@ -487,11 +491,65 @@ static void judge(struct model *md, const struct pent *pe, size_t n, struct scor
 	ret->undelivered = ret->initiator == INIT_LIAISON && bounced(md, pe[0].msg, pe[0].client);
 }
 
+/* Calls fn for each projection of client ci as of instant t: the
+ * client's personal messages of one thread dated in [t - window, t]
+ * (contiguous in the entries, which are in date order per thread). */
+typedef void (*proj_fn)(void *ud, const struct pent *pe, size_t n);
+
+static void each_proj(struct model *md, uint32_t ci, int64_t t, proj_fn fn, void *ud)
+{
+	struct model_priv *p = priv(md);
+	int64_t from = t - (int64_t)md->conf->scoring.window_days * 86400;
+	size_t a = p->client_start[ci], b = p->client_start[ci + 1];
+	for (size_t i = a; i < b;) {
+		size_t j = i;
+		while (j < b && p->pe[j].thread == p->pe[i].thread)
+			j++;
+		size_t lo = i;
+		while (lo < j && p->pe[lo].date < from)
+			lo++;
+		size_t hi = lo;
+		while (hi < j && p->pe[hi].date <= t)
+			hi++;
+		if (hi > lo)
+			fn(ud, p->pe + lo, hi - lo);
+		i = j;
+	}
+}
+
+struct collect {
+	struct model *md;
+	struct score_proj *proj;
+	size_t np;
+	struct score_msg *buf; /* the next free place; projections lie end to end */
+	size_t nall;
+};
+
+static void collect_proj(void *ud, const struct pent *pe, size_t n)
+{
+	struct collect *x = ud;
+	judge(x->md, pe, n, x->buf, &x->proj[x->np++]);
+	x->buf += n;
+	x->nall += n;
+}
+
+void model_score_at(struct model *md, uint32_t ci, int64_t t, struct score *ret)
+{
+	struct model_priv *p = priv(md);
+	size_t n = p->client_start[ci + 1] - p->client_start[ci];
+	struct score_msg *all = xmalloc((n + 1) * sizeof(*all));
+	struct score_proj *proj = xmalloc((n + 1) * sizeof(*proj));
+	struct collect x = {md, proj, 0, all, 0};
+	each_proj(md, ci, t, collect_proj, &x);
+	/* the projections' messages, end to end, are every message of the window */
+	score_compute(&md->conf->scoring, t, x.proj, x.np, all, x.nall, ret);
+	free(all);
+	free(proj);
+}
+
 void model_compute(struct model *md)
 {
 	struct model_priv *p = priv(md);
-	const struct conf_scoring *k = &md->conf->scoring;
-	int64_t window = (int64_t)k->window_days * 86400;
 
 	thread_build(md);
 
@@ -503,14 +561,15 @@ void model_compute(struct model *md)
 			p->bounce_order[p->nbounce++] = (uint32_t)i;
 	qsort_r(p->bounce_order, p->nbounce, sizeof(*p->bounce_order), cmp_bounce, md);
 
-	/* every personal message in the window, once per counterpart client */
+	/* every personal message up to the as-of instant, once per counterpart
+	 * client; each computation takes the window it needs */
 	free(p->pe);
 	p->pe = NULL;
 	p->npe = 0;
 	size_t cap = 0;
 	for (size_t i = 0; i < md->n; i++) {
 		const struct model_msg *m = &md->m[i];
-		if (m->kind != MSG_PERSONAL || m->date > md->as_of || md->as_of - m->date > window)
+		if (m->kind != MSG_PERSONAL || m->date > md->as_of)
 			continue;
 		for (uint32_t c = 0; c < m->n_cp; c++) {
 			if (p->npe == cap) {
@@ -530,22 +589,26 @@ void model_compute(struct model *md)
 			i++;
 		p->client_start[c] = i;
 	}
+	for (size_t c = 0; c < md->nclients; c++)
+		model_score_at(md, (uint32_t)c, md->as_of, &md->clients[c].score);
+}
 
-	struct score_msg *sm = xmalloc((p->npe + 1) * sizeof(*sm));
-	struct score_proj *proj = xmalloc((p->npe + 1) * sizeof(*proj));
-	for (size_t c = 0; c < md->nclients; c++) {
-		size_t a = p->client_start[c], b = p->client_start[c + 1], np = 0;
-		for (size_t i = a; i < b;) {
-			size_t j = i;
-			while (j < b && p->pe[j].thread == p->pe[i].thread)
-				j++;
-			judge(md, p->pe + i, j - i, sm + i, &proj[np++]);
-			i = j;
-		}
-		score_compute(k, md->as_of, proj, np, sm + a, b - a, &md->clients[c].score);
-	}
-	free(sm);
-	free(proj);
+struct each_ctx {
+	struct model *md;
+	model_proj_fn fn;
+	void *ud;
+	uint32_t *idx;
+	struct score_msg *sm;
+};
+
+static void each_cb(void *ud, const struct pent *pe, size_t n)
+{
+	struct each_ctx *x = ud;
+	struct score_proj pr;
+	judge(x->md, pe, n, x->sm, &pr);
+	for (size_t k = 0; k < n; k++)
+		x->idx[k] = pe[k].msg;
+	x->fn(x->ud, pe[0].thread, x->idx, n, &pr);
 }
 
 void model_each_projection(struct model *md, uint32_t ci, model_proj_fn fn, void *ud)
@@ -553,22 +616,12 @@ void model_each_projection(struct model *md, uint32_t ci, model_proj_fn fn, void
 	struct model_priv *p = priv(md);
 	if (!p->client_start || ci >= md->nclients)
 		return;
-	size_t a = p->client_start[ci], b = p->client_start[ci + 1];
-	struct score_msg *sm = xmalloc((b - a + 1) * sizeof(*sm));
-	uint32_t *idx = xmalloc((b - a + 1) * sizeof(*idx));
-	for (size_t i = a; i < b;) {
-		size_t j = i;
-		while (j < b && p->pe[j].thread == p->pe[i].thread)
-			j++;
-		struct score_proj pr;
-		judge(md, p->pe + i, j - i, sm, &pr);
-		for (size_t k = i; k < j; k++)
-			idx[k - i] = p->pe[k].msg;
-		fn(ud, p->pe[i].thread, idx, j - i, &pr);
-		i = j;
-	}
-	free(sm);
-	free(idx);
+	size_t n = p->client_start[ci + 1] - p->client_start[ci];
+	struct each_ctx x = {md, fn, ud, xmalloc((n + 1) * sizeof(uint32_t)),
+			     xmalloc((n + 1) * sizeof(struct score_msg))};
+	each_proj(md, ci, md->as_of, each_cb, &x);
+	free(x.sm);
+	free(x.idx);
 }
 
 int model_save(struct model *md, struct store *st, bool only_touched, int64_t now)
@@ -634,6 +687,9 @@ int model_refresh(struct store *st, const struct conf *c, const char *account,
 	r = store_begin(st);
 	if (r == 0)
 		r = model_save(&md, st, touched_after > 0, now);
+	/* nudges depend on time as much as on mail: every client, every time */
+	if (r == 0)
+		r = nudge_sync(&md, st, now);
 	if (r == 0)
 		r = store_commit(st);
 	if (r < 0) {

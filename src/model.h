@@ -45,6 +45,7 @@ struct model_msg {
 	uint32_t fail_off, n_fail; /* bounce: failed recipients' clients in model.fail */
 	uint32_t to_off, n_to;  /* clients among To, Cc, Bcc (for bounces: every recipient) */
 	uint32_t sender;        /* the client of the From address, or NONE */
+	bool to_me;             /* an identity address is in To (not only Cc) */
 };
 
 struct model {
@@ -79,6 +80,10 @@ int model_load(struct store *st, const struct conf *c, const char *account, int6
 
 /* Threads the messages (thread_build) and scores every client. */
 void model_compute(struct model *md);
+
+/* The score of client ci as of instant t <= md->as_of (after
+ * model_compute), from its messages in [t - window, t]. */
+void model_score_at(struct model *md, uint32_t ci, int64_t t, struct score *ret);
 
 /* Calls fn for each projection of client ci (the personal messages of one
  * thread between the liaison and the client within the window, in date

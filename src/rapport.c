@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "log.h"
 #include "model.h"
+#include "nudge.h"
 #include "report.h"
 #include "store.h"
 
@@ -446,6 +447,216 @@ static int cmd_show(struct global *g, int argc, char **argv)
 	return 0;
 }
 
+/* ---- nudges ------------------------------------------------------------------- */
+
+struct nudge_out {
+	struct global *g;
+	int64_t now;
+	size_t n;
+	bool all;
+};
+
+static long days_since(int64_t now, int64_t t)
+{
+	return t ? (long)((now - t) / 86400) : 0;
+}
+
+static int print_nudge(void *ud, const struct store_nudge_row *r)
+{
+	struct nudge_out *x = ud;
+	char due[32], about[32];
+	epoch_to_iso(r->due, due);
+	epoch_to_iso(r->about, about);
+	if (x->g->fmt == FMT_JSON) {
+		printf("%s\n  {\"id\": %lld, \"liaison\": ", x->n ? "," : "", (long long)r->id);
+		report_json_string(stdout, r->account);
+		printf(", \"client\": ");
+		report_json_string(stdout, r->client);
+		printf(", \"address\": ");
+		report_json_string(stdout, r->address ? r->address : "");
+		printf(", \"kind\": \"%s\", \"state\": \"%s\", \"due\": \"%s\", \"about\": \"%s\","
+		       " \"age_days\": %ld, \"subject\": ", r->kind, r->state, due, about,
+		       days_since(x->now, r->about));
+		report_json_string(stdout, r->subject);
+		printf(", \"reason\": ");
+		report_json_string(stdout, r->reason ? r->reason : "");
+		printf(", \"delivered\": [");
+		if (r->delivered && *r->delivered) {
+			char *d = xstrdup(r->delivered);
+			int k = 0;
+			for (char *t = strtok(d, ","); t; t = strtok(NULL, ","))
+				printf("%s\"%s\"", k++ ? ", " : "", t);
+			free(d);
+		}
+		printf("]}");
+	} else if (x->g->fmt == FMT_CSV) {
+		if (!x->n)
+			printf("id,liaison,client,kind,state,due,about,age_days,subject,reason\r\n");
+		printf("%lld,", (long long)r->id);
+		const char *f[] = {r->account, r->client, r->kind, r->state, due, about};
+		for (size_t i = 0; i < ARRAY_SIZE(f); i++) {
+			bool q = strpbrk(f[i], ",\"\r\n") != NULL;
+			printf(q ? "\"%s\"," : "%s,", f[i]);
+		}
+		printf("%ld,", days_since(x->now, r->about));
+		const char *t[] = {r->subject, r->reason ? r->reason : ""};
+		for (size_t i = 0; i < 2; i++) {
+			putchar('"');
+			for (const char *s = t[i]; *s; s++) {
+				if (*s == '"')
+					putchar('"');
+				putchar(*s);
+			}
+			printf(i ? "\"\r\n" : "\",");
+		}
+	} else {
+		if (!x->n)
+			printf("%4s %-20.20s %-10s %4s %s\n", "ID", "CLIENT", "KIND", "AGE", "SUBJECT");
+		char age[32];
+		snprintf(age, sizeof(age), "%ldd", days_since(x->now, r->about));
+		printf("%4lld %-20.20s %-10s %4s %.38s\n", (long long)r->id, r->client, r->kind, age,
+		       r->subject);
+		char until[32] = "";
+		if (!strcmp(r->state, "snoozed"))
+			epoch_to_iso(r->snooze_until, until);
+		char *line = x->all && strcmp(r->state, "open") != 0
+				     ? xasprintf("[%s%s%.10s] %s", r->state, *until ? " until " : "",
+						 until, r->reason ? r->reason : "")
+				     : xstrdup(r->reason ? r->reason : "");
+		report_wrap(stdout, line, 5, 80);
+		free(line);
+	}
+	x->n++;
+	return 0;
+}
+
+static int cmd_nudges(struct global *g, int argc, char **argv)
+{
+	enum { O_KIND = 256, O_ALL, O_LIAISON };
+	static const struct option opts[] = {
+		{"kind", required_argument, NULL, O_KIND},
+		{"all", no_argument, NULL, O_ALL},
+		{"liaison", required_argument, NULL, O_LIAISON},
+		{NULL, 0, NULL, 0},
+	};
+	struct store_nudge_filter f = {false, (int64_t)time(NULL), NULL, NULL, NULL};
+	int o;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case O_KIND:
+			if (nudge_kind_parse(optarg) < 0)
+				return bad_value("nudges", "--kind", optarg,
+						 "follow-up, reply-owed, reconnect, one-sided");
+			f.kind = optarg;
+			break;
+		case O_ALL: f.all = true; break;
+		case O_LIAISON: f.account = optarg; break;
+		default: return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "rapport nudges: unexpected argument: %s\n", argv[optind]);
+		return 2;
+	}
+	if (setup(g) < 0)
+		return 1;
+	struct nudge_out x = {g, f.now, 0, f.all};
+	if (g->fmt == FMT_JSON)
+		printf("[");
+	if (store_each_nudge(g->st, &f, print_nudge, &x) < 0) {
+		log_err("cannot read the nudges: %s", store_errmsg(g->st));
+		return 1;
+	}
+	if (g->fmt == FMT_JSON)
+		printf(x.n ? "\n]\n" : "]\n");
+	if (!x.n && g->fmt == FMT_TABLE)
+		fprintf(stderr, "no %snudges\n", f.all ? "" : "open ");
+	return x.n ? 0 : 1;
+}
+
+/* snooze, dismiss, reopen: the CLI's only writes, one short transaction */
+static int change_nudge(struct global *g, const char *cmd, int argc, char **argv,
+			const char *state)
+{
+	bool snooze = strcmp(cmd, "snooze") == 0;
+	if (argc != (snooze ? 3 : 2)) {
+		fprintf(stderr, snooze ? "usage: rapport snooze ID DAYS|DATE\n"
+				       : "usage: rapport %s ID\n", cmd);
+		return 2;
+	}
+	char *end;
+	long long id = strtoll(argv[1], &end, 10);
+	if (*end || id <= 0) {
+		fprintf(stderr, "rapport %s: \"%s\" is not a nudge number\n", cmd, argv[1]);
+		return 2;
+	}
+	int64_t now = (int64_t)time(NULL), until = 0;
+	if (snooze) {
+		long days = strtol(argv[2], &end, 10);
+		if (!*end && days > 0 && days <= 3650)
+			until = now + (int64_t)days * 86400;
+		else if (iso_to_epoch(argv[2], &until) < 0 || until <= now) {
+			fprintf(stderr, "rapport snooze: expected a number of days or a future date "
+					"(YYYY-MM-DD), not \"%s\"\n", argv[2]);
+			return 2;
+		}
+	}
+	struct strlist errors = {0}, warnings = {0};
+	if (!g->db && conf_load(g->config, &g->conf, &errors, &warnings) == 0)
+		g->have_conf = true;
+	for (size_t i = 0; i < errors.n; i++)
+		log_err("%s", errors.v[i]);
+	sl_free(&errors);
+	sl_free(&warnings);
+	if (!g->db && !g->have_conf)
+		return 1;
+	char *why = NULL, *old = NULL;
+	const char *path = g->db ? g->db : g->conf.database;
+	if (store_open(path, STORE_RW, &g->st, &why) < 0) {
+		log_err("%s", why);
+		free(why);
+		return 1;
+	}
+	int r = store_begin(g->st);
+	if (r == 0)
+		r = store_nudge_state(g->st, id, state, until, now, &old);
+	if (r == 0)
+		r = store_commit(g->st);
+	else
+		store_rollback(g->st);
+	if (r == -ENOENT) {
+		fprintf(stderr, "rapport %s: no nudge %lld (see rapport nudges --all)\n", cmd, id);
+		return 1;
+	}
+	if (r < 0) {
+		log_err("%s: %s", path, store_errmsg(g->st));
+		free(old);
+		return 1;
+	}
+	char when[32] = "";
+	if (until)
+		epoch_to_iso(until, when);
+	printf("nudge %lld: %s -> %s%s%s\n", id, old, state, until ? " until " : "", when);
+	free(old);
+	return 0;
+}
+
+static int cmd_snooze(struct global *g, int argc, char **argv)
+{
+	return change_nudge(g, "snooze", argc, argv, "snoozed");
+}
+
+static int cmd_dismiss(struct global *g, int argc, char **argv)
+{
+	return change_nudge(g, "dismiss", argc, argv, "dismissed");
+}
+
+static int cmd_reopen(struct global *g, int argc, char **argv)
+{
+	return change_nudge(g, "reopen", argc, argv, "open");
+}
+
 /* ---- status ------------------------------------------------------------------ */
 
 static void human_size(long long n, char buf[32])
@@ -557,6 +768,27 @@ static const struct command commands[] = {
 	 "Usage: rapport [GLOBAL OPTIONS] liaisons\n\n"
 	 "Per liaison account: clients by class and by phase, median tie strength,\n"
 	 "median response rate, share of one-sided relationships.\n"},
+	{"nudges", "what to do next: follow-ups, replies owed, reconnects", cmd_nudges,
+	 "Usage: rapport [GLOBAL OPTIONS] nudges [--kind KIND] [--liaison NAME] [--all]\n\n"
+	 "Lists the open nudges, most urgent first: unanswered outreach to follow\n"
+	 "up (follow-up), client messages waiting for your answer (reply-owed),\n"
+	 "good relationships gone quiet (reconnect), and one-sided ones where\n"
+	 "another channel may work better (one-sided). rapportd derives them at\n"
+	 "every sync; a snoozed nudge comes back when its snooze ends.\n\n"
+	 "  --kind KIND      follow-up, reply-owed, reconnect or one-sided\n"
+	 "  --liaison NAME   one liaison account\n"
+	 "  --all            every nudge, whatever its state (snoozed, dismissed,\n"
+	 "                   resolved), with the state\n"},
+	{"snooze", "hide a nudge for some days or until a date", cmd_snooze,
+	 "Usage: rapport [GLOBAL OPTIONS] snooze ID DAYS|YYYY-MM-DD\n\n"
+	 "Hides nudge ID until then; it is listed again afterwards if its reason\n"
+	 "still holds. This and dismiss/reopen are the only commands that write.\n"},
+	{"dismiss", "drop a nudge for good", cmd_dismiss,
+	 "Usage: rapport [GLOBAL OPTIONS] dismiss ID\n\n"
+	 "Dismisses nudge ID: it never returns for the same thread.\n"},
+	{"reopen", "undo a snooze or a dismissal", cmd_reopen,
+	 "Usage: rapport [GLOBAL OPTIONS] reopen ID\n\n"
+	 "Opens nudge ID again.\n"},
 	{"status", "accounts, folders, message counts, database", cmd_status,
 	 "Usage: rapport [GLOBAL OPTIONS] status\n\n"
 	 "Shows the database (path and size), and for each account its message\n"

@@ -403,8 +403,7 @@ static void cell(char *buf, size_t size, const char *s, int width)
 	buf[o] = '\0';
 }
 
-/* Prints text indented, broken at spaces so no line exceeds width. */
-static void print_wrapped(FILE *f, const char *text, int indent, int width)
+void report_wrap(FILE *f, const char *text, int indent, int width)
 {
 	const char *p = text;
 	while (*p) {
@@ -468,7 +467,7 @@ void report_print_clients(FILE *f, const struct report *r, enum report_format fm
 			s->response_rate, score_phase_name(s->phase), trend_short[s->trend]);
 		if (reasons) {
 			char *reason = report_reason(s, row->as_of);
-			print_wrapped(f, reason, 4, 80);
+			report_wrap(f, reason, 4, 80);
 			free(reason);
 		}
 	}

@@ -63,6 +63,9 @@ void report_print_clients(FILE *f, const struct report *r, enum report_format fm
 void report_print_groups(FILE *f, const struct report *r, bool by_account,
 			 enum report_format fmt);
 
+/* Prints text indented, broken at spaces so no line exceeds width. */
+void report_wrap(FILE *f, const char *text, int indent, int width);
+
 /* JSON helpers shared with `rapport show`. */
 void report_json_string(FILE *f, const char *s);
 void report_json_score(FILE *f, const struct report_row *row, const char *indent);

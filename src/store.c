@@ -95,7 +95,14 @@ static const char *const migrations[] = {
 	"CREATE INDEX client_addresses_client ON client_addresses(client);"
 	"CREATE TABLE identities(account_id INTEGER NOT NULL REFERENCES accounts(id),"
 	" addr TEXT NOT NULL, PRIMARY KEY(account_id, addr)) WITHOUT ROWID;"
-	"CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;",
+	"CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+	"ALTER TABLE nudges ADD COLUMN message INTEGER REFERENCES messages(id);"
+	"ALTER TABLE nudges ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE nudges ADD COLUMN resolved_at INTEGER;"
+	"CREATE INDEX nudges_state ON nudges(state, due_at);"
+	"CREATE TABLE nudge_deliveries(nudge INTEGER NOT NULL REFERENCES nudges(id),"
+	" channel TEXT NOT NULL, delivered_at INTEGER NOT NULL,"
+	" PRIMARY KEY(nudge, channel)) WITHOUT ROWID;",
 };
 
 /* The score columns, in the order score_bind/score_read use them. */
@@ -114,7 +121,8 @@ enum stmt {
 	S_CLIENT_ADD, S_CLIENT_ADDR_ADD, S_DEPT_ADD, S_DEPT_DOMAIN_ADD,
 	S_ACCOUNT_FIND, S_EACH_ACCOUNT, S_EACH_MSG, S_EACH_RCPT, S_EACH_REF, S_EACH_FAIL,
 	S_EACH_CLIENT_ADDR, S_EACH_DEPT_DOMAIN, S_MAIL_CLIENT_ADD, S_SCORE_PUT, S_EACH_SCORE,
-	S_EACH_WEAK, S_EACH_WEAK_TOP, S_SETTING_GET, S_SETTING_PUT, S_SCORE_PRUNE, S_SCORE_OLDEST, S_MAX_MSG, S_MAIL_ADDR_ADD, S_IDENT_DEL, S_IDENT_ADD, S_EACH_IDENT,
+	S_EACH_WEAK, S_EACH_WEAK_TOP, S_NUDGE_PUT, S_NUDGE_RESOLVE, S_EACH_NUDGE, S_NUDGE_STATE,
+	S_NUDGE_DELIVERED, S_NUDGE_FIND, S_SETTING_GET, S_SETTING_PUT, S_SCORE_PRUNE, S_SCORE_OLDEST, S_MAX_MSG, S_MAIL_ADDR_ADD, S_IDENT_DEL, S_IDENT_ADD, S_EACH_IDENT,
 	S_N
 };
 
@@ -193,6 +201,38 @@ static const char *const sql[S_N] = {
 	[S_IDENT_ADD] = "INSERT OR IGNORE INTO identities(account_id, addr) VALUES(?1, ?2)",
 	[S_EACH_IDENT] = "SELECT addr FROM identities WHERE account_id = ?1 ORDER BY addr",
 	[S_MAX_MSG] = "SELECT coalesce(max(id), 0) FROM messages",
+	/* a resolved nudge whose condition holds again opens again; dismissed
+	 * and snoozed ones keep their state (SET reads the old values) */
+	[S_NUDGE_PUT] = "INSERT INTO nudges(account_id, client, kind, thread_key, due_at, state, reason,"
+			" message, created_at, updated_at, last_seen) VALUES(?1,?2,?3,?4,?5,'open',?6,?7,"
+			"?8,?8,?9) ON CONFLICT(account_id, kind, client, thread_key) DO UPDATE SET"
+			" due_at = excluded.due_at, reason = excluded.reason, message = excluded.message,"
+			" last_seen = excluded.last_seen,"
+			" updated_at = CASE WHEN state = 'resolved' THEN excluded.updated_at ELSE updated_at END,"
+			" resolved_at = CASE WHEN state = 'resolved' THEN NULL ELSE resolved_at END,"
+			" state = CASE WHEN state = 'resolved' THEN 'open' ELSE state END",
+	[S_NUDGE_RESOLVE] = "UPDATE nudges SET state = 'resolved', resolved_at = ?3, updated_at = ?3,"
+			    " reason = CASE kind"
+			    " WHEN 'follow-up' THEN 'resolved: a reply came, or it passed give_up_days'"
+			    " WHEN 'reply-owed' THEN 'resolved: you answered, or it passed owed_give_up_days'"
+			    " WHEN 'reconnect' THEN 'resolved: contact resumed'"
+			    " ELSE 'resolved: no longer one-sided' END"
+			    " WHERE account_id = ?1 AND state IN ('open', 'snoozed') AND last_seen < ?2",
+	[S_EACH_NUDGE] = "SELECT n.id, a.name, c.name, n.kind, n.state, n.due_at, n.snooze_until,"
+			 " n.reason, coalesce(m.subject, ''), coalesce(m.date, 0), n.resolved_at,"
+			 " n.created_at, s.address, (SELECT group_concat(channel) FROM nudge_deliveries d"
+			 " WHERE d.nudge = n.id) FROM nudges n JOIN accounts a ON a.id = n.account_id"
+			 " JOIN clients c ON c.id = n.client LEFT JOIN messages m ON m.id = n.message"
+			 " LEFT JOIN scores s ON s.account_id = n.account_id AND s.client = n.client"
+			 " WHERE (?1 OR n.state = 'open' OR (n.state = 'snoozed' AND n.snooze_until <= ?2))"
+			 " AND (?3 IS NULL OR n.kind = ?3) AND (?4 IS NULL OR a.name = ?4)"
+			 " AND (?5 IS NULL OR NOT EXISTS (SELECT 1 FROM nudge_deliveries d WHERE"
+			 " d.nudge = n.id AND d.channel = ?5))"
+			 " ORDER BY n.due_at, n.id",
+	[S_NUDGE_STATE] = "UPDATE nudges SET state = ?2, snooze_until = ?3, updated_at = ?4 WHERE id = ?1",
+	[S_NUDGE_DELIVERED] = "INSERT OR IGNORE INTO nudge_deliveries(nudge, channel, delivered_at)"
+			      " VALUES(?1, ?2, ?3)",
+	[S_NUDGE_FIND] = "SELECT state FROM nudges WHERE id = ?1",
 	[S_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
 	[S_SETTING_PUT] = "INSERT OR REPLACE INTO settings(key, value) VALUES(?1, ?2)",
 	[S_SCORE_OLDEST] = "SELECT coalesce(min(computed_at), 0) FROM scores s JOIN accounts a"
@@ -1070,4 +1110,139 @@ int store_scores_oldest(struct store *st, const char *account, int64_t *ret)
 		return -EIO;
 	bind_text(q, 1, account);
 	return run_int(q, ret);
+}
+
+/* ---- nudges ------------------------------------------------------------ */
+
+int64_t store_nudges_begin_pass(struct store *st)
+{
+	(void)st;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int store_nudge_put(struct store *st, int64_t account, int64_t client, const char *kind,
+		    const char *key, int64_t message, int64_t due, const char *reason,
+		    int64_t pass, int64_t now)
+{
+	sqlite3_stmt *q = prep(st, S_NUDGE_PUT);
+	if (!q)
+		return -EIO;
+	sqlite3_bind_int64(q, 1, account);
+	sqlite3_bind_int64(q, 2, client);
+	bind_text(q, 3, kind);
+	bind_text(q, 4, key);
+	sqlite3_bind_int64(q, 5, due);
+	bind_text(q, 6, reason);
+	sqlite3_bind_int64(q, 7, message);
+	sqlite3_bind_int64(q, 8, now);
+	sqlite3_bind_int64(q, 9, pass);
+	return run(q);
+}
+
+int store_nudges_resolve_unseen(struct store *st, int64_t account, int64_t pass, int64_t now)
+{
+	sqlite3_stmt *q = prep(st, S_NUDGE_RESOLVE);
+	if (!q)
+		return -EIO;
+	sqlite3_bind_int64(q, 1, account);
+	sqlite3_bind_int64(q, 2, pass);
+	sqlite3_bind_int64(q, 3, now);
+	return run(q);
+}
+
+int store_each_nudge(struct store *st, const struct store_nudge_filter *f, store_nudge_fn fn,
+		     void *ud)
+{
+	sqlite3_stmt *q = prep(st, S_EACH_NUDGE);
+	int r, ret = 0;
+	if (!q)
+		return -EIO;
+	sqlite3_bind_int(q, 1, f->all);
+	sqlite3_bind_int64(q, 2, f->now);
+	bind_text(q, 3, f->kind);
+	bind_text(q, 4, f->account);
+	bind_text(q, 5, f->undelivered_on);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_nudge_row row = {
+			.id = sqlite3_column_int64(q, 0),
+			.account = col(q, 1),
+			.client = col(q, 2),
+			.kind = col(q, 3),
+			.state = col(q, 4),
+			.due = sqlite3_column_int64(q, 5),
+			.snooze_until = sqlite3_column_int64(q, 6),
+			.reason = col(q, 7),
+			.subject = col(q, 8),
+			.about = sqlite3_column_int64(q, 9),
+			.resolved_at = sqlite3_column_int64(q, 10),
+			.created_at = sqlite3_column_int64(q, 11),
+			.address = col(q, 12),
+			.delivered = col(q, 13),
+		};
+		if ((ret = fn(ud, &row)) < 0)
+			break;
+	}
+	sqlite3_reset(q);
+	return ret < 0 ? ret : r == SQLITE_DONE ? 0 : -EIO;
+}
+
+int store_nudge_state(struct store *st, int64_t id, const char *state, int64_t until,
+		      int64_t now, char **ret_old)
+{
+	sqlite3_stmt *q = prep(st, S_NUDGE_FIND);
+	if (!q)
+		return -EIO;
+	sqlite3_bind_int64(q, 1, id);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW && ret_old)
+		*ret_old = xstrdup(col(q, 0) ? col(q, 0) : "");
+	sqlite3_reset(q);
+	if (r == SQLITE_DONE)
+		return -ENOENT;
+	if (r != SQLITE_ROW)
+		return -EIO;
+	if (!(q = prep(st, S_NUDGE_STATE)))
+		return -EIO;
+	sqlite3_bind_int64(q, 1, id);
+	bind_text(q, 2, state);
+	if (until)
+		sqlite3_bind_int64(q, 3, until);
+	sqlite3_bind_int64(q, 4, now);
+	return run(q);
+}
+
+int store_nudge_delivered(struct store *st, int64_t id, const char *channel, int64_t now)
+{
+	sqlite3_stmt *q = prep(st, S_NUDGE_DELIVERED);
+	if (!q)
+		return -EIO;
+	sqlite3_bind_int64(q, 1, id);
+	bind_text(q, 2, channel);
+	sqlite3_bind_int64(q, 3, now);
+	return run(q);
+}
+
+int store_setting(struct store *st, const char *key, char **ret)
+{
+	sqlite3_stmt *q = prep(st, S_SETTING_GET);
+	if (!q)
+		return -EIO;
+	bind_text(q, 1, key);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW)
+		*ret = xstrdup(col(q, 0));
+	sqlite3_reset(q);
+	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+int store_setting_put(struct store *st, const char *key, const char *value)
+{
+	sqlite3_stmt *q = prep(st, S_SETTING_PUT);
+	if (!q)
+		return -EIO;
+	bind_text(q, 1, key);
+	bind_text(q, 2, value);
+	return run(q);
 }

@@ -157,4 +157,43 @@ typedef int (*store_score_fn)(void *ud, const struct store_score_row *r);
 int store_each_score(struct store *st, bool weak_only, size_t limit, store_score_fn fn,
 		     void *ud);
 
+/* ---- nudges --------------------------------------------------------------- */
+
+/* A marker for one derivation pass (unique, increasing). */
+int64_t store_nudges_begin_pass(struct store *st);
+/* Opens the nudge (account, kind, client, key) or updates it: a resolved
+ * one opens again, a dismissed or snoozed one keeps its state. 0 or -EIO. */
+int store_nudge_put(struct store *st, int64_t account, int64_t client, const char *kind,
+		    const char *key, int64_t message, int64_t due, const char *reason,
+		    int64_t pass, int64_t now);
+/* Resolves the account's open or snoozed nudges not seen in the pass. */
+int store_nudges_resolve_unseen(struct store *st, int64_t account, int64_t pass, int64_t now);
+
+struct store_nudge_filter {
+	bool all;                   /* every state; else open ones (and snoozes run out) */
+	int64_t now;
+	const char *kind;           /* or NULL */
+	const char *account;        /* or NULL */
+	const char *undelivered_on; /* a channel: only nudges not yet delivered there; or NULL */
+};
+struct store_nudge_row {
+	int64_t id;
+	const char *account, *client, *kind, *state, *reason, *subject, *address, *delivered;
+	int64_t due, snooze_until, about, resolved_at, created_at;
+};
+typedef int (*store_nudge_fn)(void *ud, const struct store_nudge_row *r);
+/* Nudges matching f, most urgent (earliest due) first. 0 or -EIO. */
+int store_each_nudge(struct store *st, const struct store_nudge_filter *f, store_nudge_fn fn,
+		     void *ud);
+/* Sets a nudge's state ("open", "snoozed" with until, "dismissed"); the
+ * previous state in *ret_old (may be NULL; caller frees). 0, -ENOENT, -EIO. */
+int store_nudge_state(struct store *st, int64_t id, const char *state, int64_t until,
+		      int64_t now, char **ret_old);
+/* Records that the nudge reached channel. 0 or -EIO. */
+int store_nudge_delivered(struct store *st, int64_t id, const char *channel, int64_t now);
+
+/* Small named values (digest days and the like). -ENOENT when unset. */
+int store_setting(struct store *st, const char *key, char **ret);
+int store_setting_put(struct store *st, const char *key, const char *value);
+
 #endif

@@ -1,0 +1,44 @@
+/* nudge: what a liaison should do next (DOMAIN.md §5), derived from the
+ * model after each score refresh: follow up unanswered outreach, answer a
+ * client who waits, reconnect with a client gone quiet, try another
+ * channel with a one-sided relationship. The store keeps each nudge's
+ * state (open, snoozed, dismissed, resolved) as history. */
+#ifndef RAPPORT_NUDGE_H
+#define RAPPORT_NUDGE_H
+
+#include <stdint.h>
+
+#include "model.h"
+
+enum nudge_kind { NUDGE_FOLLOWUP, NUDGE_REPLY_OWED, NUDGE_RECONNECT, NUDGE_ONE_SIDED, NUDGE_N };
+
+struct nudge {
+	enum nudge_kind kind;
+	uint32_t client;     /* model client index */
+	const char *key;     /* Message-ID of the thread's first message (owned by the model) */
+	int64_t message;     /* row id of the message it is about */
+	int64_t about;       /* that message's date */
+	int64_t due;         /* when it became due */
+	char *reason;        /* one line, plain words */
+};
+
+struct nudge_list {
+	struct nudge *v;
+	size_t n;
+};
+
+/* Every nudge whose condition holds as of md->as_of (after model_compute).
+ * nudge_list_free() releases *ret. */
+void nudge_derive(struct model *md, struct nudge_list *ret);
+void nudge_list_free(struct nudge_list *l);
+
+/* "follow-up", "reply-owed", "reconnect", "one-sided"; parse: -1 if unknown. */
+const char *nudge_kind_name(enum nudge_kind k);
+int nudge_kind_parse(const char *s);
+
+/* Derives the account's nudges and brings the store's in line with them
+ * (opening new ones, resolving those whose condition ended), giving new
+ * correspondents a client row. Call inside a transaction. 0 or -EIO. */
+int nudge_sync(struct model *md, struct store *st, int64_t now);
+
+#endif
