@@ -78,11 +78,15 @@ static const char *const top_keys[] = {"database", "track_unknown", "roster_file
 static const char *const account_keys[] = {
 	"name", "liaison", "identity", "host", "port", "tls", "auth", "user",
 	"password_file", "password_command", "oauth2_token_command", "ca_file",
-	"sent_folder", "folders", "since_days", "poll_interval", NULL};
+	"sent_folder", "folders", "since_days", "poll_interval", "digest_to", NULL};
 static const char *const client_keys[] = {"name", "addresses", "department", NULL};
 static const char *const department_keys[] = {"name", "domains", NULL};
 static const char *scoring_keys[ARRAY_SIZE(scoring_knobs) + 1];
-static const char *nudge_keys[ARRAY_SIZE(nudge_knobs) + 3];
+static const char *const nudge_strings[] = {
+	"digest_time", "timezone", "smtp_url", "smtp_from", "smtp_user", "smtp_auth",
+	"smtp_password_file", "smtp_password_command", "smtp_oauth2_token_command",
+	"smtp_ca_file", "webhook_url", "webhook_ca_file"};
+static const char *nudge_keys[ARRAY_SIZE(nudge_knobs) + ARRAY_SIZE(nudge_strings) + 1];
 
 const char *const *conf_keys(const char *group)
 {
@@ -92,8 +96,8 @@ const char *const *conf_keys(const char *group)
 		size_t i = 0;
 		for (; i < ARRAY_SIZE(nudge_knobs); i++)
 			nudge_keys[i] = nudge_knobs[i].name;
-		nudge_keys[i++] = "digest_time";
-		nudge_keys[i] = "timezone";
+		for (size_t j = 0; j < ARRAY_SIZE(nudge_strings); j++)
+			nudge_keys[i++] = nudge_strings[j];
 	}
 	if (strcmp(group, "") == 0)
 		return top_keys;
@@ -305,6 +309,14 @@ static void parse_account(struct ctx *x, const config_setting_t *g, const char *
 	get_int(x, g, "since_days", path, 1, 36500, &a->since_days);
 	a->poll_interval = 300;
 	get_int(x, g, "poll_interval", path, 10, 86400, &a->poll_interval);
+	a->digest_to = get_string(x, g, "digest_to", path, false);
+	if (a->digest_to) {
+		char *d = addr_normalize(a->digest_to);
+		if (!d || strpbrk(a->digest_to, "\r\n"))
+			err(x, config_setting_get_member(g, "digest_to"), path,
+			    "digest_to: \"%s\" is not an e-mail address", a->digest_to);
+		free(d);
+	}
 
 	char *tls = get_string(x, g, "tls", path, false);
 	a->tls = CONF_TLS_IMPLICIT;
@@ -441,6 +453,70 @@ static void check_cross(struct ctx *x, struct conf *c, config_setting_t *root)
 		    "expected \"HH:MM\"");
 }
 
+/* True if the URL's host is 127.0.0.1, ::1 or localhost. */
+static bool url_loopback(const char *url)
+{
+	const char *h = strstr(url, "://");
+	if (!h)
+		return false;
+	h += 3;
+	const char *at = strchr(h, '@');
+	const char *slash = strchr(h, '/');
+	if (at && (!slash || at < slash))
+		h = at + 1;
+	static const char *const hosts[] = {"127.0.0.1", "[::1]", "localhost"};
+	for (size_t i = 0; i < ARRAY_SIZE(hosts); i++) {
+		size_t n = strlen(hosts[i]);
+		if (strncmp(h, hosts[i], n) == 0 && (h[n] == '\0' || h[n] == ':' || h[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+static bool has_crlf(const char *s)
+{
+	return s && strpbrk(s, "\r\n") != NULL;
+}
+
+/* The delivery settings as a whole. */
+static void check_delivery(struct ctx *x, config_setting_t *g, const struct conf_nudges *n)
+{
+	if (n->smtp_url) {
+		bool smtps = strncmp(n->smtp_url, "smtps://", 8) == 0;
+		bool smtp = strncmp(n->smtp_url, "smtp://", 7) == 0;
+		if (!smtps && !smtp)
+			err(x, config_setting_get_member(g, "smtp_url"), "nudges",
+			    "smtp_url: expected smtps://HOST[:PORT] or smtp://HOST[:PORT]");
+		if (!n->smtp_from)
+			err(x, g, "nudges", "smtp_url is set but smtp_from is missing");
+		int secrets = !!n->smtp_password_file + !!n->smtp_password_command +
+			      !!n->smtp_oauth2_token_command;
+		if (secrets > 1)
+			err(x, g, "nudges", "smtp_password_file, smtp_password_command and "
+					    "smtp_oauth2_token_command are exclusive");
+		if (secrets && !n->smtp_user)
+			err(x, g, "nudges", "an SMTP secret is set but smtp_user is missing");
+		if (n->smtp_auth && strcmp(n->smtp_auth, "login") != 0 &&
+		    strcmp(n->smtp_auth, "xoauth2") != 0)
+			err(x, config_setting_get_member(g, "smtp_auth"), "nudges",
+			    "smtp_auth: expected \"login\" or \"xoauth2\"");
+	}
+	if (has_crlf(n->smtp_from) || has_crlf(n->smtp_user) || has_crlf(n->smtp_url) ||
+	    has_crlf(n->webhook_url))
+		err(x, g, "nudges", "a line break in an address, user or URL");
+	if (n->smtp_from) {
+		char *a = addr_normalize(n->smtp_from);
+		if (!a)
+			err(x, config_setting_get_member(g, "smtp_from"), "nudges",
+			    "smtp_from: \"%s\" is not an e-mail address", n->smtp_from);
+		free(a);
+	}
+	if (n->webhook_url && strncmp(n->webhook_url, "https://", 8) != 0 &&
+	    !(strncmp(n->webhook_url, "http://", 7) == 0 && url_loopback(n->webhook_url)))
+		err(x, config_setting_get_member(g, "webhook_url"), "nudges",
+		    "webhook_url: expected https://... (http:// only to 127.0.0.1, ::1, localhost)");
+}
+
 /* Roster paths are relative to the configuration file's directory. */
 static char *relative_to(const char *conf_path, const char *p)
 {
@@ -521,7 +597,21 @@ int conf_load(const char *path, struct conf *ret, struct strlist *errors,
 				free(c.nudges.digest_time);
 				c.nudges.digest_time = dt;
 			}
-			c.nudges.timezone = get_string(&x, g, "timezone", "nudges", false);
+			struct conf_nudges *n = &c.nudges;
+			n->timezone = get_string(&x, g, "timezone", "nudges", false);
+			n->smtp_url = get_string(&x, g, "smtp_url", "nudges", false);
+			n->smtp_from = get_string(&x, g, "smtp_from", "nudges", false);
+			n->smtp_user = get_string(&x, g, "smtp_user", "nudges", false);
+			n->smtp_auth = get_string(&x, g, "smtp_auth", "nudges", false);
+			n->smtp_password_file = get_string(&x, g, "smtp_password_file", "nudges", false);
+			n->smtp_password_command = get_string(&x, g, "smtp_password_command", "nudges",
+							      false);
+			n->smtp_oauth2_token_command = get_string(&x, g, "smtp_oauth2_token_command",
+								  "nudges", false);
+			n->smtp_ca_file = get_string(&x, g, "smtp_ca_file", "nudges", false);
+			n->webhook_url = get_string(&x, g, "webhook_url", "nudges", false);
+			n->webhook_ca_file = get_string(&x, g, "webhook_ca_file", "nudges", false);
+			check_delivery(&x, g, n);
 		}
 	}
 	check_cross(&x, &c, root);
@@ -567,6 +657,7 @@ void conf_free(struct conf *c)
 		free(a->ca_file);
 		free(a->sent_folder);
 		sl_free(&a->folders);
+		free(a->digest_to);
 	}
 	free(c->accounts);
 	for (size_t i = 0; i < c->n_clients; i++) {
@@ -581,7 +672,12 @@ void conf_free(struct conf *c)
 		sl_free(&c->departments[i].domains);
 	}
 	free(c->departments);
-	free(c->nudges.digest_time);
-	free(c->nudges.timezone);
+	struct conf_nudges *n = &c->nudges;
+	char *strs[] = {n->digest_time, n->timezone, n->smtp_url, n->smtp_from, n->smtp_user,
+			n->smtp_auth, n->smtp_password_file, n->smtp_password_command,
+			n->smtp_oauth2_token_command, n->smtp_ca_file, n->webhook_url,
+			n->webhook_ca_file};
+	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
+		free(strs[i]);
 	*c = (struct conf){0};
 }

@@ -32,6 +32,7 @@ struct conf_account {
 	struct strlist folders;  /* glob patterns */
 	int since_days;
 	int poll_interval;
+	char *digest_to;         /* where the digest goes; default the first identity */
 };
 
 struct conf_client {
@@ -79,6 +80,17 @@ struct conf_nudges {
 	double reconnect_gap_factor;
 	char *digest_time;  /* "HH:MM" */
 	char *timezone;     /* IANA name, or NULL for the system's */
+	/* delivery: each channel is optional */
+	char *smtp_url;     /* smtps://host[:465] or smtp://host[:587] (STARTTLS) */
+	char *smtp_from;
+	char *smtp_user;
+	char *smtp_auth;    /* "login" (default) or "xoauth2" */
+	char *smtp_password_file;
+	char *smtp_password_command;
+	char *smtp_oauth2_token_command;
+	char *smtp_ca_file;
+	char *webhook_url;  /* https://..., or http:// to loopback */
+	char *webhook_ca_file;
 };
 
 struct conf {

@@ -19,6 +19,7 @@
 #include "imap.h"
 #include "log.h"
 #include "model.h"
+#include "notify.h"
 #include "parsew.h"
 #include "secret.h"
 #include "store.h"
@@ -322,6 +323,95 @@ static void *account_main(void *arg)
 	return NULL;
 }
 
+/* ---- the digest ------------------------------------------------------------ */
+
+/* Delivers account's digest on ch if today's is due and not yet handled.
+ * Returns 0 when handled (sent, or nothing to send), negative to retry. */
+int daemon_digest(struct store *st, const struct conf *c, const struct conf_account *a,
+		  int chan, bool force)
+{
+	enum notify_channel ch = (enum notify_channel)chan;
+	int64_t now = (int64_t)time(NULL);
+	char day[16], *last = NULL, *why = NULL;
+	bool due;
+	notify_today(c, now, day, &due);
+	char *key = notify_day_key(a->name, ch);
+	int r = store_setting(st, key, &last);
+	bool done = r == 0 && strcmp(last, day) == 0;
+	free(last);
+	if (!force && (!due || done)) {
+		free(key);
+		return 0;
+	}
+	size_t sent = 0;
+	r = notify_digest(st, c, a, ch, now, &sent, &why);
+	if (r < 0) {
+		log_warnx("%s: %s digest: %s", a->name, notify_channel_name(ch), why);
+		free(why);
+		free(key);
+		return r;
+	}
+	if (sent)
+		log_info("%s: %s digest with %zu nudge%s delivered", a->name,
+			 notify_channel_name(ch), sent, sent == 1 ? "" : "s");
+	if (store_begin(st) < 0 || store_setting_put(st, key, day) < 0 || store_commit(st) < 0) {
+		store_rollback(st);
+		log_err("%s: cannot record the digest day: %s", a->name, store_errmsg(st));
+	}
+	free(key);
+	return 0;
+}
+
+struct digester {
+	const struct conf *c;
+	volatile int *stop;
+	pthread_t tid;
+	bool running;
+};
+
+/* Once a day per account and channel; a failure is retried with backoff. */
+static void *digest_main(void *arg)
+{
+	struct digester *dg = arg;
+	struct store *st = NULL;
+	char *why = NULL;
+	if (store_open(dg->c->database, STORE_RW, &st, &why) < 0) {
+		log_err("digest: %s", why);
+		free(why);
+		return NULL;
+	}
+	size_t n = dg->c->n_accounts * NOTIFY_N;
+	int *backoff = xcalloc(n + 1, sizeof(int));
+	int64_t *next = xcalloc(n + 1, sizeof(int64_t));
+	while (!*dg->stop) {
+		int64_t now = (int64_t)time(NULL);
+		for (size_t i = 0; i < dg->c->n_accounts && !*dg->stop; i++)
+			for (int ch = 0; ch < NOTIFY_N; ch++) {
+				size_t k = i * NOTIFY_N + (size_t)ch;
+				if (!notify_enabled(dg->c, (enum notify_channel)ch) || now < next[k])
+					continue;
+				if (daemon_digest(st, dg->c, &dg->c->accounts[i],
+						  (enum notify_channel)ch, false) < 0) {
+					backoff[k] = backoff[k] ? backoff[k] * 2 : DAEMON_BACKOFF_MIN;
+					if (backoff[k] > DAEMON_BACKOFF_MAX)
+						backoff[k] = DAEMON_BACKOFF_MAX;
+					next[k] = now + backoff[k];
+					log_info("%s: %s digest retried in %d s", dg->c->accounts[i].name,
+						 notify_channel_name((enum notify_channel)ch), backoff[k]);
+				} else {
+					backoff[k] = 0;
+					next[k] = 0;
+				}
+			}
+		for (int s = 0; s < 5 && !*dg->stop; s++)
+			sleep(1);
+	}
+	free(backoff);
+	free(next);
+	store_close(st);
+	return NULL;
+}
+
 /* ---- a generation of account threads (one per configuration) ------------ */
 
 struct gen {
@@ -329,6 +419,7 @@ struct gen {
 	struct acct *acc;
 	size_t n;
 	volatile int stop;
+	struct digester dg;
 };
 
 static int gen_start(struct gen *g, const struct daemon_options *o)
@@ -363,6 +454,13 @@ static int gen_start(struct gen *g, const struct daemon_options *o)
 		ac->running = true;
 		imap++;
 	}
+	if (!o->once && (notify_enabled(g->c, NOTIFY_EMAIL) || notify_enabled(g->c, NOTIFY_WEBHOOK))) {
+		g->dg = (struct digester){g->c, &g->stop, 0, false};
+		if (pthread_create(&g->dg.tid, NULL, digest_main, &g->dg) == 0)
+			g->dg.running = true;
+		else
+			log_err("cannot start the digest thread");
+	}
 	return imap ? 0 : -ENOENT;
 }
 
@@ -393,6 +491,10 @@ static void gen_stop(struct gen *g, int64_t grace_ms)
 				pthread_mutex_unlock(&ac->lock);
 			}
 		}
+	}
+	if (g->dg.running) {
+		pthread_join(g->dg.tid, NULL);
+		g->dg.running = false;
 	}
 	for (size_t i = 0; i < g->n; i++) {
 		parsew_stop(g->acc[i].w);
@@ -468,7 +570,7 @@ int daemon_run(struct conf *c, const struct daemon_options *opts)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-	struct gen g = {c, NULL, 0, 0};
+	struct gen g = {c, NULL, 0, 0, {0}};
 	if (prepare_db(c) < 0 || gen_start(&g, &o) < 0) {
 		if (!g.n)
 			log_err("%s: no account with an IMAP host to sync", c->path);
@@ -508,7 +610,7 @@ int daemon_run(struct conf *c, const struct daemon_options *opts)
 				conf_free(c);
 				free(c);
 				c = nc;
-				g = (struct gen){c, NULL, 0, 0};
+				g = (struct gen){c, NULL, 0, 0, {0}};
 				if (prepare_db(c) < 0 || gen_start(&g, &o) < 0)
 					log_err("after the reload no account syncs");
 				sd_say("READY=1");

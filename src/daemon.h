@@ -30,6 +30,13 @@ struct daemon_options {
 	int command_deadline;  /* 0: DAEMON_COMMAND_DEADLINE */
 };
 
+/* Sends account's digest on channel ch (enum notify_channel) when today's
+ * is due (or now, with force) and not yet handled, then records the day.
+ * Logs what happened. 0 when handled, negative to retry later. */
+struct store;
+int daemon_digest(struct store *st, const struct conf *c, const struct conf_account *a,
+		  int ch, bool force);
+
 /* Runs until SIGTERM or SIGINT (then exits cleanly within seconds,
  * committing the batch in progress), reloading the configuration on
  * SIGHUP (an invalid one is reported and the old one kept). c is the

@@ -13,6 +13,9 @@
 
 #include "conf.h"
 #include "daemon.h"
+#include "notify.h"
+
+#include <curl/curl.h>
 #include "import.h"
 #include "log.h"
 #include "model.h"
@@ -34,6 +37,7 @@ static void usage(FILE *f)
 		"       rapportd [-c FILE] [-v] --check-config\n"
 		"       rapportd [-c FILE] [-v] [--account NAME] [--folder NAME] --import PATH...\n"
 		"       rapportd [-c FILE] [-v] --recompute\n"
+		"       rapportd [-c FILE] [-v] --send-digest\n"
 		"\n"
 		"rapport's daemon: reads the liaison's mail into the rapport database.\n"
 		"Without a mode it runs in the foreground (as systemd expects), keeping\n"
@@ -47,7 +51,9 @@ static void usage(FILE *f)
 		"      --import        import the mbox files and maildirs named after the\n"
 		"                      options into the database, recompute the scores of\n"
 		"                      the clients concerned, then exit\n"
-		"      --recompute     recompute every score as of now, then exit\n"
+		"      --recompute     recompute every score and nudge as of now, then exit\n"
+		"      --send-digest   recompute, then send every account's nudge digest now\n"
+		"                      (only nudges not yet delivered), then exit\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE   configuration file (default %s)\n"
@@ -142,6 +148,31 @@ static int do_recompute(const struct conf *c)
 			continue; /* no mail yet */
 		failed |= recompute(st, c, c->accounts[i].name, 0) < 0;
 	}
+	store_close(st);
+	return failed;
+}
+
+/* --send-digest: everything as of now, then every due-or-not digest. */
+static int do_send_digest(const struct conf *c)
+{
+	if (do_recompute(c))
+		return 1;
+	if (!notify_enabled(c, NOTIFY_EMAIL) && !notify_enabled(c, NOTIFY_WEBHOOK)) {
+		log_err("%s: nudges: neither smtp_url nor webhook_url is set", c->path);
+		return 1;
+	}
+	struct store *st;
+	char *why = NULL;
+	if (store_open(c->database, STORE_RW, &st, &why) < 0) {
+		log_err("%s", why);
+		free(why);
+		return 1;
+	}
+	int failed = 0;
+	for (size_t i = 0; i < c->n_accounts; i++)
+		for (int ch = 0; ch < NOTIFY_N; ch++)
+			if (notify_enabled(c, (enum notify_channel)ch))
+				failed |= daemon_digest(st, c, &c->accounts[i], ch, true) < 0;
 	store_close(st);
 	return failed;
 }
@@ -247,7 +278,7 @@ static int do_import(const struct conf *c, const char *account, const char *fold
 int main(int argc, char **argv)
 {
 	enum { OPT_CHECK = 256, OPT_IMPORT, OPT_ACCOUNT, OPT_FOLDER, OPT_RECOMPUTE, OPT_ONCE,
-	       OPT_TIMEOUT, OPT_DEADLINE };
+	       OPT_TIMEOUT, OPT_DEADLINE, OPT_DIGEST };
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"check-config", no_argument, NULL, OPT_CHECK},
@@ -256,6 +287,7 @@ int main(int argc, char **argv)
 		{"folder", required_argument, NULL, OPT_FOLDER},
 		{"recompute", no_argument, NULL, OPT_RECOMPUTE},
 		{"once", no_argument, NULL, OPT_ONCE},
+		{"send-digest", no_argument, NULL, OPT_DIGEST},
 		{"timeout", required_argument, NULL, OPT_TIMEOUT},
 		{"command-deadline", required_argument, NULL, OPT_DEADLINE},
 		{"verbose", no_argument, NULL, 'v'},
@@ -265,6 +297,7 @@ int main(int argc, char **argv)
 	};
 	const char *config = CONF_DEFAULT_PATH, *account = NULL, *folder = NULL;
 	bool verbose = false, check = false, import = false, recomp = false, once = false;
+	bool digest = false;
 	int timeout = 0, deadline = 0;
 	int o;
 
@@ -280,6 +313,7 @@ int main(int argc, char **argv)
 		case OPT_FOLDER: folder = optarg; break;
 		case OPT_RECOMPUTE: recomp = true; break;
 		case OPT_ONCE: once = true; break;
+		case OPT_DIGEST: digest = true; break;
 		case OPT_TIMEOUT:
 		case OPT_DEADLINE: {
 			char *end;
@@ -299,18 +333,18 @@ int main(int argc, char **argv)
 		}
 	}
 	log_init("rapportd", verbose);
-	if (check + import + recomp + once > 1) {
-		fprintf(stderr, "rapportd: choose one mode: --once, --check-config, --import or "
-				"--recompute\n");
+	if (check + import + recomp + once + digest > 1) {
+		fprintf(stderr, "rapportd: choose one mode: --once, --check-config, --import, "
+				"--recompute or --send-digest\n");
 		usage(stderr);
 		return 2;
 	}
-	bool daemon = !check && !import && !recomp;
+	bool daemon = !check && !import && !recomp && !digest;
 	if (import && optind == argc) {
 		fprintf(stderr, "rapportd: --import needs at least one mbox file or maildir\n");
 		return 2;
 	}
-	if ((check || recomp || daemon) && optind != argc) {
+	if ((check || recomp || daemon || digest) && optind != argc) {
 		fprintf(stderr, "rapportd: unexpected argument: %s\n", argv[optind]);
 		return 2;
 	}
@@ -318,6 +352,13 @@ int main(int argc, char **argv)
 	struct conf c;
 	if (load_conf(config, &c) < 0)
 		return 1;
+	/* the digest time is local to the configured zone */
+	if (c.nudges.timezone) {
+		setenv("TZ", c.nudges.timezone, 1);
+		tzset();
+	}
+	/* libcurl's global state is set up once, before any thread */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	int ret = 0;
 	if (daemon) {
 		struct conf *heap = xmalloc(sizeof(*heap));
@@ -331,6 +372,8 @@ int main(int argc, char **argv)
 		       "departments)\n", config, c.n_accounts, c.n_clients, c.n_departments);
 	} else if (recomp) {
 		ret = do_recompute(&c);
+	} else if (digest) {
+		ret = do_send_digest(&c);
 	} else {
 		struct sigaction sa = {0};
 		sa.sa_handler = on_stop;
@@ -339,5 +382,6 @@ int main(int argc, char **argv)
 		ret = do_import(&c, account, folder, argv + optind, argc - optind);
 	}
 	conf_free(&c);
+	curl_global_cleanup();
 	return ret;
 }

@@ -144,26 +144,36 @@ static int run_command(const char *what, const char *cmd, char **ret, char **ret
 	return 0;
 }
 
-int secret_get(const struct conf_account *a, char **ret, char **ret_error)
+int secret_lookup(const struct secret_source *s, char **ret, char **ret_error)
 {
-	if (a->oauth2_token_command)
-		return run_command("oauth2_token_command", a->oauth2_token_command, ret, ret_error);
-	if (a->password_command)
-		return run_command("password_command", a->password_command, ret, ret_error);
-	if (a->password_file)
-		return read_secret_file(a->password_file, true, ret, ret_error);
+	if (s->oauth2_token_command)
+		return run_command("oauth2_token_command", s->oauth2_token_command, ret, ret_error);
+	if (s->password_command)
+		return run_command("password_command", s->password_command, ret, ret_error);
+	if (s->password_file)
+		return read_secret_file(s->password_file, true, ret, ret_error);
 	const char *dir = getenv("CREDENTIALS_DIRECTORY");
-	if (dir && a->name) {
-		char *path = xasprintf("%s/%s", dir, a->name);
+	if (dir && s->credential) {
+		char *path = xasprintf("%s/%s", dir, s->credential);
 		int r = access(path, F_OK) == 0 ? read_secret_file(path, false, ret, ret_error)
 						: -ENOENT;
 		if (r == -ENOENT)
 			*ret_error = xasprintf("no credential named %s in $CREDENTIALS_DIRECTORY "
-					       "(LoadCredential=%s:...)", a->name, a->name);
+					       "(LoadCredential=%s:...)", s->credential, s->credential);
 		free(path);
 		return r;
 	}
-	*ret_error = xasprintf("account %s: no password_file, password_command, "
-			       "oauth2_token_command, or systemd credential", a->name);
+	*ret_error = xasprintf("%s: no password_file, password_command, oauth2_token_command, "
+			       "or systemd credential", s->what);
 	return -ENOENT;
+}
+
+int secret_get(const struct conf_account *a, char **ret, char **ret_error)
+{
+	char *what = xasprintf("account %s", a->name);
+	struct secret_source s = {what, a->password_file, a->password_command,
+				  a->oauth2_token_command, a->name};
+	int r = secret_lookup(&s, ret, ret_error);
+	free(what);
+	return r;
 }

@@ -14,6 +14,17 @@
 #define SECRET_MAX 16384
 #define SECRET_COMMAND_TIMEOUT 60 /* seconds */
 
+/* Where a secret comes from; fields may be NULL. credential names the
+ * systemd credential tried when nothing else is set. */
+struct secret_source {
+	const char *what;               /* for messages: "account chem", "SMTP" */
+	const char *password_file;
+	const char *password_command;
+	const char *oauth2_token_command;
+	const char *credential;
+};
+int secret_lookup(const struct secret_source *src, char **ret, char **ret_error);
+
 /* Gets the account's secret. Returns 0 and a malloc'd string; -ENOENT
  * when the account names no source and no systemd credential exists;
  * -EPERM for a password file others may read; another negative errno on

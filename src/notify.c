@@ -1,0 +1,431 @@
+/* notify: see notify.h. */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "addr.h"
+#include "notify.h"
+#include "nudge.h"
+#include "report.h"
+#include "secret.h"
+
+#define NOTIFY_TIMEOUT 60L
+
+const char *notify_channel_name(enum notify_channel ch)
+{
+	return ch == NOTIFY_EMAIL ? "email" : "webhook";
+}
+
+bool notify_enabled(const struct conf *c, enum notify_channel ch)
+{
+	return ch == NOTIFY_EMAIL ? c->nudges.smtp_url != NULL : c->nudges.webhook_url != NULL;
+}
+
+char *notify_day_key(const char *account, enum notify_channel ch)
+{
+	return xasprintf("digest:%s:%s", account, notify_channel_name(ch));
+}
+
+void notify_today(const struct conf *c, int64_t now, char day[16], bool *ret_due)
+{
+	time_t t = (time_t)now;
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(day, 16, "%Y-%m-%d", &tm);
+	int hh = 8, mm = 0;
+	sscanf(c->nudges.digest_time, "%d:%d", &hh, &mm);
+	*ret_due = tm.tm_hour * 60 + tm.tm_min >= hh * 60 + mm;
+}
+
+/* ---- gathering ------------------------------------------------------------- */
+
+struct item {
+	int64_t id;
+	char *kind, *client, *address, *subject, *reason;
+	int64_t about, due;
+};
+
+struct items {
+	struct item *v;
+	size_t n;
+	int64_t now;
+};
+
+static int on_nudge(void *ud, const struct store_nudge_row *r)
+{
+	struct items *x = ud;
+	if (x->n % 32 == 0)
+		x->v = xrealloc(x->v, (x->n + 32) * sizeof(*x->v));
+	x->v[x->n++] = (struct item){r->id, xstrdup(r->kind), xstrdup(r->client),
+				     xstrdup(r->address ? r->address : ""), xstrdup(r->subject),
+				     xstrdup(r->reason ? r->reason : ""), r->about, r->due};
+	return 0;
+}
+
+static void items_free(struct items *x)
+{
+	for (size_t i = 0; i < x->n; i++) {
+		free(x->v[i].kind);
+		free(x->v[i].client);
+		free(x->v[i].address);
+		free(x->v[i].subject);
+		free(x->v[i].reason);
+	}
+	free(x->v);
+}
+
+static const char *const headings[NUDGE_N] = {
+	"Follow up (no answer yet)", "Replies you owe", "Reconnect (gone quiet)",
+	"One-sided (try a visit or a meeting)"};
+
+/* The plain-text body, grouped by kind, with CRLF line ends. */
+static char *digest_text(const struct items *x, const struct conf_account *a, size_t still_open,
+			 const char *eol)
+{
+	struct sbuf sb = {0};
+	sb_printf(&sb, "rapport: %zu new nudge%s for %s.%s%s", x->n, x->n == 1 ? "" : "s",
+		  a->liaison, eol, eol);
+	for (int k = 0; k < NUDGE_N; k++) {
+		size_t count = 0;
+		for (size_t i = 0; i < x->n; i++)
+			count += strcmp(x->v[i].kind, nudge_kind_name((enum nudge_kind)k)) == 0;
+		if (!count)
+			continue;
+		sb_printf(&sb, "%s (%zu)%s", headings[k], count, eol);
+		for (size_t i = 0; i < x->n; i++) {
+			const struct item *it = &x->v[i];
+			if (strcmp(it->kind, nudge_kind_name((enum nudge_kind)k)) != 0)
+				continue;
+			long age = (long)((x->now - it->about) / 86400);
+			sb_printf(&sb, "  #%lld %s <%s>: \"%s\" (%ld day%s)%s    %s%s", (long long)it->id,
+				  it->client, it->address, it->subject, age, age == 1 ? "" : "s", eol,
+				  it->reason, eol);
+		}
+		sb_adds(&sb, eol);
+	}
+	if (still_open)
+		sb_printf(&sb, "%zu earlier nudge%s still open: rapport nudges%s", still_open,
+			  still_open == 1 ? " is" : "s are", eol);
+	sb_printf(&sb, "Snooze or dismiss: rapport snooze ID DAYS, rapport dismiss ID%s", eol);
+	return sb_steal(&sb);
+}
+
+/* RFC 2047 for a header value that is not plain ASCII. */
+static char *header_word(const char *s)
+{
+	bool ascii = true;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		ascii &= *p >= 0x20 && *p < 0x7f;
+	if (ascii)
+		return xstrdup(s);
+	gnutls_datum_t in = {(unsigned char *)s, (unsigned)strlen(s)}, out = {NULL, 0};
+	if (gnutls_base64_encode2(&in, &out) < 0)
+		return xstrdup("rapport digest");
+	char *w = xasprintf("=?UTF-8?B?%.*s?=", (int)out.size, out.data);
+	gnutls_free(out.data);
+	return w;
+}
+
+static bool has_crlf(const char *s)
+{
+	return s && strpbrk(s, "\r\n") != NULL;
+}
+
+/* ---- SMTP --------------------------------------------------------------- */
+
+struct upload {
+	const char *data;
+	size_t len, off;
+};
+
+static size_t read_cb(char *buf, size_t size, size_t n, void *ud)
+{
+	struct upload *u = ud;
+	size_t k = size * n, left = u->len - u->off;
+	if (k > left)
+		k = left;
+	memcpy(buf, u->data + u->off, k);
+	u->off += k;
+	return k;
+}
+
+static bool loopback_url(const char *url)
+{
+	const char *h = strstr(url, "://");
+	if (!h)
+		return false;
+	h += 3;
+	return strncmp(h, "127.0.0.1", 9) == 0 || strncmp(h, "localhost", 9) == 0 ||
+	       strncmp(h, "[::1]", 5) == 0;
+}
+
+static int send_mail(const struct conf *c, const char *to, const char *msg, char **ret_error)
+{
+	const struct conf_nudges *n = &c->nudges;
+	char *secret = NULL, *why = NULL;
+	if (n->smtp_user) {
+		struct secret_source src = {"SMTP", n->smtp_password_file, n->smtp_password_command,
+					    n->smtp_oauth2_token_command, "smtp"};
+		if (secret_lookup(&src, &secret, &why) < 0) {
+			*ret_error = why;
+			return -ECOMM;
+		}
+	}
+	CURL *h = curl_easy_init();
+	if (!h) {
+		secret_free(secret);
+		*ret_error = xstrdup("cannot set up libcurl");
+		return -ECOMM;
+	}
+	char err[CURL_ERROR_SIZE] = "";
+	char *from = xasprintf("<%s>", n->smtp_from), *rcpt = xasprintf("<%s>", to);
+	struct curl_slist *rcpts = curl_slist_append(NULL, rcpt);
+	struct upload u = {msg, strlen(msg), 0};
+	curl_easy_setopt(h, CURLOPT_URL, n->smtp_url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpts);
+	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(h, CURLOPT_READDATA, &u);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, err);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, NOTIFY_TIMEOUT);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 20L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	/* STARTTLS is required, except to a server on this machine */
+	curl_easy_setopt(h, CURLOPT_USE_SSL, loopback_url(n->smtp_url) ? (long)CURLUSESSL_TRY
+								   : (long)CURLUSESSL_ALL);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (n->smtp_ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, n->smtp_ca_file);
+	if (n->smtp_user) {
+		curl_easy_setopt(h, CURLOPT_USERNAME, n->smtp_user);
+		if (n->smtp_auth && strcmp(n->smtp_auth, "xoauth2") == 0) {
+			curl_easy_setopt(h, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
+			curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, secret);
+		} else {
+			curl_easy_setopt(h, CURLOPT_PASSWORD, secret);
+		}
+	}
+	CURLcode r = curl_easy_perform(h);
+	long code = 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	curl_slist_free_all(rcpts);
+	curl_easy_cleanup(h);
+	secret_free(secret);
+	free(from);
+	free(rcpt);
+	if (r != CURLE_OK) {
+		*ret_error = xasprintf("SMTP %s: %s%s%s", n->smtp_url, curl_easy_strerror(r),
+				       *err ? ": " : "", err);
+		return -ECOMM;
+	}
+	return 0;
+}
+
+static char *message_id(const char *from)
+{
+	unsigned char rnd[12];
+	gnutls_rnd(GNUTLS_RND_NONCE, rnd, sizeof(rnd));
+	struct sbuf sb = {0};
+	sb_adds(&sb, "<rapport.");
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		sb_printf(&sb, "%02x", rnd[i]);
+	sb_printf(&sb, "@%s>", addr_domain(from));
+	return sb_steal(&sb);
+}
+
+static char *mail_message(const struct conf *c, const struct conf_account *a, const char *to,
+			  const char *body, size_t n)
+{
+	char date[64];
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	char *subj_text = xasprintf("rapport: %zu new nudge%s for %s", n, n == 1 ? "" : "s",
+				    a->liaison);
+	char *subject = header_word(subj_text);
+	char *mid = message_id(c->nudges.smtp_from);
+	char *m = xasprintf("Date: %s\r\n"
+			    "From: rapport <%s>\r\n"
+			    "To: <%s>\r\n"
+			    "Subject: %s\r\n"
+			    "Message-ID: %s\r\n"
+			    "MIME-Version: 1.0\r\n"
+			    "Content-Type: text/plain; charset=utf-8\r\n"
+			    "Content-Transfer-Encoding: 8bit\r\n"
+			    "Auto-Submitted: auto-generated\r\n"
+			    "X-Auto-Response-Suppress: All\r\n"
+			    "\r\n%s",
+			    date, c->nudges.smtp_from, to, subject, mid, body);
+	free(subj_text);
+	free(subject);
+	free(mid);
+	return m;
+}
+
+/* ---- webhook -------------------------------------------------------------- */
+
+static size_t discard(char *p, size_t size, size_t n, void *ud)
+{
+	(void)p;
+	(void)ud;
+	return size * n;
+}
+
+static int post_json(const struct conf *c, const char *json, char **ret_error)
+{
+	const struct conf_nudges *n = &c->nudges;
+	CURL *h = curl_easy_init();
+	if (!h) {
+		*ret_error = xstrdup("cannot set up libcurl");
+		return -ECOMM;
+	}
+	char err[CURL_ERROR_SIZE] = "";
+	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
+	curl_easy_setopt(h, CURLOPT_URL, n->webhook_url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, loopback_url(n->webhook_url) ? "http,https"
+										 : "https");
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, err);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, NOTIFY_TIMEOUT);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 20L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (n->webhook_ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, n->webhook_ca_file);
+	CURLcode r = curl_easy_perform(h);
+	long code = 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(h);
+	/* a 2xx answer means the server took it, even if the connection then
+	 * ended badly: sending it again would deliver it twice */
+	if (r != CURLE_OK && (code < 200 || code > 299)) {
+		*ret_error = xasprintf("webhook: %s%s%s", curl_easy_strerror(r), *err ? ": " : "", err);
+		return -ECOMM;
+	}
+	if (code < 200 || code > 299) {
+		*ret_error = xasprintf("webhook: the server answered HTTP %ld", code);
+		return -ECOMM;
+	}
+	return 0;
+}
+
+static char *digest_json(const struct items *x, const struct conf_account *a, size_t still_open,
+			 const char *text)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	char t[32];
+	epoch_to_iso(x->now, t);
+	fprintf(f, "{\"version\": 1, \"liaison\": ");
+	report_json_string(f, a->name);
+	fprintf(f, ", \"liaison_name\": ");
+	report_json_string(f, a->liaison);
+	fprintf(f, ", \"generated_at\": \"%s\", \"still_open\": %zu, \"text\": ", t, still_open);
+	report_json_string(f, text);
+	fprintf(f, ", \"nudges\": [");
+	for (size_t i = 0; i < x->n; i++) {
+		const struct item *it = &x->v[i];
+		char about[32], due[32];
+		epoch_to_iso(it->about, about);
+		epoch_to_iso(it->due, due);
+		fprintf(f, "%s{\"id\": %lld, \"kind\": \"%s\", \"client\": ", i ? ", " : "",
+			(long long)it->id, it->kind);
+		report_json_string(f, it->client);
+		fprintf(f, ", \"address\": ");
+		report_json_string(f, it->address);
+		fprintf(f, ", \"subject\": ");
+		report_json_string(f, it->subject);
+		fprintf(f, ", \"about\": \"%s\", \"due\": \"%s\", \"age_days\": %ld, \"reason\": ",
+			about, due, (long)((x->now - it->about) / 86400));
+		report_json_string(f, it->reason);
+		fputc('}', f);
+	}
+	fprintf(f, "]}\n");
+	fclose(f);
+	return buf;
+}
+
+/* ---- the digest ----------------------------------------------------------- */
+
+static int count_open(void *ud, const struct store_nudge_row *r)
+{
+	(void)r;
+	(*(size_t *)ud)++;
+	return 0;
+}
+
+int notify_digest(struct store *st, const struct conf *c, const struct conf_account *a,
+		  enum notify_channel ch, int64_t now, size_t *ret_sent, char **ret_error)
+{
+	const char *chan = notify_channel_name(ch);
+	struct items x = {NULL, 0, now};
+	struct store_nudge_filter f = {false, now, NULL, a->name, chan};
+	size_t open = 0;
+	*ret_sent = 0;
+	if (store_each_nudge(st, &f, on_nudge, &x) < 0) {
+		*ret_error = xasprintf("cannot read the nudges: %s", store_errmsg(st));
+		return -EIO;
+	}
+	struct store_nudge_filter all_open = {false, now, NULL, a->name, NULL};
+	store_each_nudge(st, &all_open, count_open, &open);
+	if (x.n == 0) {
+		items_free(&x);
+		return 0;
+	}
+	const char *to = a->digest_to ? a->digest_to : a->identity.n ? a->identity.v[0] : NULL;
+	int r = 0;
+	/* nothing with a line break may reach a header or an SMTP command */
+	if (ch == NOTIFY_EMAIL && (!to || has_crlf(to) || has_crlf(c->nudges.smtp_from) ||
+				   has_crlf(a->liaison))) {
+		*ret_error = xasprintf("%s: refusing a recipient, sender or name with a line break",
+				       a->name);
+		items_free(&x);
+		return -EINVAL;
+	}
+	if (ch == NOTIFY_EMAIL) {
+		char *body = digest_text(&x, a, open - x.n, "\r\n");
+		char *msg = mail_message(c, a, to, body, x.n);
+		r = send_mail(c, to, msg, ret_error);
+		free(body);
+		free(msg);
+	} else {
+		char *text = digest_text(&x, a, open - x.n, "\n");
+		char *json = digest_json(&x, a, open - x.n, text);
+		r = post_json(c, json, ret_error);
+		free(text);
+		free(json);
+	}
+	if (r == 0) {
+		/* accepted: record it now, so that a restart sends nothing twice */
+		int e = store_begin(st);
+		for (size_t i = 0; i < x.n && e == 0; i++)
+			e = store_nudge_delivered(st, x.v[i].id, chan, now);
+		if (e == 0)
+			e = store_commit(st);
+		if (e < 0) {
+			store_rollback(st);
+			*ret_error = xasprintf("delivered, but cannot record it: %s", store_errmsg(st));
+			r = -EIO;
+		} else {
+			*ret_sent = x.n;
+		}
+	}
+	items_free(&x);
+	return r;
+}
