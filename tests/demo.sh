@@ -1,35 +1,53 @@
 #!/bin/sh
-# The README's demo: install, build, import a generated demo mailbox into a
-# throwaway database and show what rapport holds. Safe to run twice; leaves
-# nothing behind but the build.
+# The README's first command: installs what rapport needs, builds it, and
+# runs it on a demo: a throwaway dovecot on 127.0.0.1 holding a liaison's
+# mailbox of two years, synced by `rapportd --once` over TLS (the demo
+# server's own certificate as ca_file), then `rapport weak`, `rapport
+# nudges` and `rapport departments`. Cleans up after itself; safe to run
+# again. Run as root on Debian 12.
 set -eu
 cd "$(dirname "$0")/.."
-sh tests/install-deps.sh
 top=$(pwd)
+sh tests/install-deps.sh
 [ -x configure ] || autoreconf -fi >/dev/null
 # an in-tree configuration would block the separate build directory
 [ -f config.status ] && make -s distclean >/dev/null
 mkdir -p build-demo
-(cd build-demo && { [ -f Makefile ] || "$top/configure" -q; } && make -s -j"$(nproc 2>/dev/null || echo 2)")
+(cd build-demo && { [ -f Makefile ] || "$top/configure" -q; } && make -s -j"$(nproc 2>/dev/null || echo 2)") >/dev/null
 bin="$top/build-demo/src"
 demo=$(mktemp -d /tmp/rapport-demo.XXXXXX)
-trap 'rm -rf "$demo"' EXIT
-python3 tests/gen_mbox.py "$demo/INBOX.mbox" --sent "$demo/Sent.mbox" --messages 2000 \
-	--clients 60 --recent --seed 3
+. "$top/tests/dovecot.sh"
+trap 'dovecot_down "$demo/dovecot" >/dev/null 2>&1; rm -rf "$demo"' EXIT INT TERM
+
+dovecot_up "$demo/dovecot"
+python3 tests/demo_mailbox.py "$demo/mail" >/dev/null
+md="$demo/dovecot/mail/liaison/Maildir"
+mkdir -p "$md/.Sent/cur" "$md/.Sent/new" "$md/.Sent/tmp"
+cp "$demo"/mail/inbox/* "$md/cur/"
+cp "$demo"/mail/sent/* "$md/.Sent/cur/"
+chown -R 65534:65534 "$md"
+printf 'secret\n' >"$demo/password"
+chmod 600 "$demo/password"
 cat >"$demo/rapport.conf" <<EOC
 database = "$demo/rapport.db";
-accounts = ( { name = "chemistry-liaison"; identity = ["liaison@univ.example"]; } );
-departments = ( { name = "Chemistry"; domains = ["chem.univ.example"]; },
-                { name = "History"; domains = ["hist.univ.example"]; } );
+accounts = ( {
+  name = "sam";
+  liaison = "Sam Liaison";
+  identity = [ "liaison@univ.example" ];
+  host = "127.0.0.1";
+  port = $IMAPS_PORT;
+  user = "liaison";
+  password_file = "$demo/password";
+  ca_file = "$demo/dovecot/ssl/cert.pem";
+  since_days = 730;
+} );
+roster_file = "$demo/mail/roster.csv";
+departments = ( { name = "Central services"; domains = [ "univ.example" ]; } );
 EOC
-echo "\$ rapportd -c rapport.conf --import INBOX.mbox Sent.mbox"
-"$bin/rapportd" -c "$demo/rapport.conf" --import "$demo/INBOX.mbox" "$demo/Sent.mbox"
-echo
-echo "\$ rapport -c rapport.conf status"
-"$bin/rapport" -c "$demo/rapport.conf" status
-echo
-echo "\$ rapport -c rapport.conf weak"
-"$bin/rapport" -c "$demo/rapport.conf" weak | head -n 24 || true
-echo
-echo "\$ rapport -c rapport.conf departments"
-"$bin/rapport" -c "$demo/rapport.conf" departments
+echo "\$ rapportd --once    # sync from the demo IMAP server over TLS"
+"$bin/rapportd" -c "$demo/rapport.conf" --once 2>&1 | sed 's/^/  /'
+for cmd in weak nudges departments; do
+	echo
+	echo "\$ rapport $cmd"
+	"$bin/rapport" -c "$demo/rapport.conf" "$cmd" || true
+done
