@@ -235,9 +235,7 @@ static void *account_main(void *arg)
 	int backoff = 0;
 	int64_t last_full = 0;
 
-	if (store_open(ac->c->database, STORE_RW, &st, &why) < 0) {
-		log_err("%s: %s", ac->a->name, why);
-		free(why);
+	if (!(st = daemon_open_store(ac->c, false))) {
 		ac->result = 1;
 		return NULL;
 	}
@@ -373,13 +371,9 @@ struct digester {
 static void *digest_main(void *arg)
 {
 	struct digester *dg = arg;
-	struct store *st = NULL;
-	char *why = NULL;
-	if (store_open(dg->c->database, STORE_RW, &st, &why) < 0) {
-		log_err("digest: %s", why);
-		free(why);
+	struct store *st = daemon_open_store(dg->c, false);
+	if (!st)
 		return NULL;
-	}
 	size_t n = dg->c->n_accounts * NOTIFY_N;
 	int *backoff = xcalloc(n + 1, sizeof(int));
 	int64_t *next = xcalloc(n + 1, sizeof(int64_t));
@@ -533,24 +527,36 @@ static bool gen_done(struct gen *g)
 	return true;
 }
 
-static int prepare_db(const struct conf *c)
+struct store *daemon_open_store(const struct conf *c, bool sync_roster)
 {
 	struct store *st;
 	char *why = NULL;
 	if (store_open(c->database, STORE_RW, &st, &why) < 0) {
 		log_err("%s", why);
 		free(why);
-		return -EIO;
+		return NULL;
 	}
+	if (!sync_roster)
+		return st;
 	int r = store_begin(st);
 	if (r == 0)
 		r = store_sync_roster(st, c);
 	if (r == 0)
 		r = store_commit(st);
-	if (r < 0)
+	if (r < 0) {
 		log_err("%s: cannot store the roster: %s", c->database, store_errmsg(st));
+		store_rollback(st);
+		store_close(st);
+		return NULL;
+	}
+	return st;
+}
+
+static int prepare_db(const struct conf *c)
+{
+	struct store *st = daemon_open_store(c, true);
 	store_close(st);
-	return r;
+	return st ? 0 : -EIO;
 }
 
 int daemon_run(struct conf *c, const struct daemon_options *opts)

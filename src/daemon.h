@@ -37,6 +37,11 @@ struct store;
 int daemon_digest(struct store *st, const struct conf *c, const struct conf_account *a,
 		  int ch, bool force);
 
+/* Opens c's database read-write (and, with sync_roster, stores the roster,
+ * identities and department rules of c), logging what goes wrong; NULL
+ * then. */
+struct store *daemon_open_store(const struct conf *c, bool sync_roster);
+
 /* Runs until SIGTERM or SIGINT (then exits cleanly within seconds,
  * committing the batch in progress), reloading the configuration on
  * SIGHUP (an invalid one is reported and the old one kept). c is the

@@ -130,18 +130,10 @@ static int recompute(struct store *st, const struct conf *c, const char *account
 
 static int do_recompute(const struct conf *c)
 {
-	struct store *st;
-	char *why = NULL;
-	if (store_open(c->database, STORE_RW, &st, &why) < 0) {
-		log_err("%s", why);
-		free(why);
+	struct store *st = daemon_open_store(c, true);
+	if (!st)
 		return 1;
-	}
 	int failed = 0;
-	if (store_begin(st) < 0 || store_sync_roster(st, c) < 0 || store_commit(st) < 0) {
-		log_err("%s: cannot store the roster: %s", c->database, store_errmsg(st));
-		failed = 1;
-	}
 	for (size_t i = 0; i < c->n_accounts && !failed; i++) {
 		int64_t id;
 		if (store_account_id(st, c->accounts[i].name, &id) == -ENOENT)
@@ -161,13 +153,9 @@ static int do_send_digest(const struct conf *c)
 		log_err("%s: nudges: neither smtp_url nor webhook_url is set", c->path);
 		return 1;
 	}
-	struct store *st;
-	char *why = NULL;
-	if (store_open(c->database, STORE_RW, &st, &why) < 0) {
-		log_err("%s", why);
-		free(why);
+	struct store *st = daemon_open_store(c, false);
+	if (!st)
 		return 1;
-	}
 	int failed = 0;
 	for (size_t i = 0; i < c->n_accounts; i++)
 		for (int ch = 0; ch < NOTIFY_N; ch++)
@@ -202,17 +190,8 @@ static int do_import(const struct conf *c, const char *account, const char *fold
 		log_err("cannot start the parse worker: %s", strerror(-r));
 		return 1;
 	}
-	struct store *st;
-	char *why = NULL;
-	if ((r = store_open(c->database, STORE_RW, &st, &why)) < 0) {
-		log_err("%s", why);
-		free(why);
-		parsew_stop(w);
-		return 1;
-	}
-	if (store_begin(st) < 0 || store_sync_roster(st, c) < 0 || store_commit(st) < 0) {
-		log_err("%s: cannot store the roster: %s", c->database, store_errmsg(st));
-		store_close(st);
+	struct store *st = daemon_open_store(c, true);
+	if (!st) {
 		parsew_stop(w);
 		return 1;
 	}
