@@ -633,8 +633,8 @@ int model_save(struct model *md, struct store *st, bool only_touched, int64_t no
 		if (!cl->db_id && store_mail_client(st, cl->first_address, cl->department,
 						    &cl->db_id) < 0)
 			return -EIO;
-		if (store_score_put(st, md->account, cl->db_id, cl->department, cl->first_address,
-				    md->as_of, now, &cl->score) < 0)
+		if (store_score_put(st, md->account, cl->db_id, cl->name, cl->department,
+				    cl->first_address, md->as_of, now, &cl->score) < 0)
 			return -EIO;
 	}
 	/* a full recompute also drops rows of clients that are gone */

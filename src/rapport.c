@@ -185,16 +185,8 @@ static int list(struct global *g, const char *cmd, bool weak, int argc, char **a
 	}
 	report_filter(&r, keep_row, &f);
 	report_sort(&r, (enum report_sort)sort);
-	if (limit && r.n > limit) {
-		struct report_row *keep = r.rows;
-		for (size_t i = limit; i < r.n; i++) {
-			free(keep[i].account);
-			free(keep[i].client);
-			free(keep[i].department);
-			free(keep[i].address);
-		}
-		r.n = limit;
-	}
+	if (limit)
+		report_truncate(&r, limit);
 	int ret = 0;
 	if (r.n == 0 && g->fmt == FMT_TABLE) {
 		fprintf(stderr, weak ? "no weak or one-sided relationships%s\n"
@@ -863,6 +855,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	g.colour = g.fmt == FMT_TABLE && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	/* long listings: fewer, larger writes */
+	static char outbuf[1 << 16];
+	setvbuf(stdout, outbuf, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, sizeof(outbuf));
 	const char *name = argv[optind];
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(commands[i].name, name) != 0)

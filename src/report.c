@@ -12,17 +12,35 @@
 
 /* ---- loading --------------------------------------------------------------- */
 
+#define CHUNK (256 * 1024)
+
+/* A copy of s in the report's chunks (one allocation per 256 KiB, not
+ * four per row). */
+static char *keep_str(struct report *r, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	if (!r->nchunks || r->used + n > CHUNK) {
+		r->chunks = xrealloc(r->chunks, (r->nchunks + 1) * sizeof(*r->chunks));
+		r->chunks[r->nchunks++] = xmalloc(n > CHUNK ? n : CHUNK);
+		r->used = 0;
+	}
+	char *p = r->chunks[r->nchunks - 1] + r->used;
+	memcpy(p, s, n);
+	r->used += n;
+	return p;
+}
+
 static void add_row(struct report *r, const char *account, const char *client,
 		    const char *department, const char *address, int64_t as_of,
 		    const struct score *s)
 {
-	if (r->n % 256 == 0)
-		r->rows = xrealloc(r->rows, (r->n + 256) * sizeof(*r->rows));
+	if (r->n % 1024 == 0)
+		r->rows = xrealloc(r->rows, (r->n + 1024) * sizeof(*r->rows));
 	struct report_row *row = &r->rows[r->n++];
-	row->account = xstrdup(account ? account : "");
-	row->client = xstrdup(client ? client : "");
-	row->department = xstrdup(department ? department : "(unassigned)");
-	row->address = xstrdup(address ? address : "");
+	row->account = keep_str(r, account ? account : "");
+	row->client = keep_str(r, client ? client : "");
+	row->department = keep_str(r, department ? department : "(unassigned)");
+	row->address = keep_str(r, address ? address : "");
 	row->as_of = as_of;
 	row->s = *s;
 }
@@ -93,29 +111,25 @@ int report_load(struct store *st, const struct conf *c, int64_t as_of, bool weak
 
 void report_free(struct report *r)
 {
-	for (size_t i = 0; i < r->n; i++) {
-		free(r->rows[i].account);
-		free(r->rows[i].client);
-		free(r->rows[i].department);
-		free(r->rows[i].address);
-	}
+	for (size_t i = 0; i < r->nchunks; i++)
+		free(r->chunks[i]);
+	free(r->chunks);
 	free(r->rows);
 	*r = (struct report){0};
+}
+
+void report_truncate(struct report *r, size_t n)
+{
+	if (n < r->n)
+		r->n = n;
 }
 
 void report_filter(struct report *r, bool (*keep)(const struct report_row *, void *), void *ud)
 {
 	size_t k = 0;
-	for (size_t i = 0; i < r->n; i++) {
-		if (keep(&r->rows[i], ud)) {
+	for (size_t i = 0; i < r->n; i++)
+		if (keep(&r->rows[i], ud))
 			r->rows[k++] = r->rows[i];
-		} else {
-			free(r->rows[i].account);
-			free(r->rows[i].client);
-			free(r->rows[i].department);
-			free(r->rows[i].address);
-		}
-	}
 	r->n = k;
 }
 
@@ -172,6 +186,8 @@ void report_sort(struct report *r, enum report_sort key)
 
 /* ---- words ------------------------------------------------------------------ */
 
+static void reason_into(struct sbuf *out, const struct score *s, int64_t as_of);
+
 static long days_ago(int64_t as_of, int64_t t)
 {
 	return (long)floor((double)(as_of - t) / 86400.0);
@@ -180,6 +196,15 @@ static long days_ago(int64_t as_of, int64_t t)
 char *report_reason(const struct score *s, int64_t as_of)
 {
 	struct sbuf sb = {0};
+	reason_into(&sb, s, as_of);
+	return sb_steal(&sb);
+}
+
+/* report_reason into a reused buffer (the weak list writes thousands). */
+static void reason_into(struct sbuf *out, const struct score *s, int64_t as_of)
+{
+	struct sbuf sb = *out;
+	sb_reset(&sb);
 	int unanswered = s->decided - s->answered;
 	if (s->decided && unanswered == 0)
 		sb_printf(&sb, "%s %d outreach thread%s answered", s->decided == 1 ? "the" : "all",
@@ -206,7 +231,8 @@ char *report_reason(const struct score *s, int64_t as_of)
 	if (s->klass == CLASS_WEAK && !s->one_sided && s->phase != PHASE_DORMANT)
 		sb_printf(&sb, "; only %d message%s in 180 days", s->recent + s->before,
 			  s->recent + s->before == 1 ? "" : "s");
-	return sb_steal(&sb);
+	sb_cstr(&sb);
+	*out = sb;
 }
 
 /* ---- output ----------------------------------------------------------------- */
@@ -405,23 +431,41 @@ static void cell(char *buf, size_t size, const char *s, int width)
 
 void report_wrap(FILE *f, const char *text, int indent, int width)
 {
+	static const char spaces[] = "                                ";
 	const char *p = text;
-	while (*p) {
-		int room = width - indent;
-		size_t n = strlen(p);
-		size_t take = n;
-		if ((int)n > room) {
-			take = (size_t)room;
+	size_t n = strlen(p);
+	if (indent > (int)sizeof(spaces) - 1)
+		indent = (int)sizeof(spaces) - 1;
+	while (n) {
+		size_t room = (size_t)(width - indent), take = n;
+		if (n > room) {
+			take = room;
 			while (take > 0 && p[take] != ' ')
 				take--;
 			if (take == 0)
-				take = (size_t)room;
+				take = room;
 		}
-		fprintf(f, "%*s%.*s\n", indent, "", (int)take, p);
+		fwrite(spaces, 1, (size_t)indent, f);
+		fwrite(p, 1, take, f);
+		fputc('\n', f);
 		p += take;
-		while (*p == ' ')
+		n -= take;
+		while (n && *p == ' ') {
 			p++;
+			n--;
+		}
 	}
+}
+
+/* v in [0, 1] as "0.35", rounded like printf's %4.2f. */
+static void fixed2(struct sbuf *sb, double v)
+{
+	int h = (int)(v * 100.0 + 0.5);
+	if (h < 0)
+		h = 0;
+	char s[8] = {(char)('0' + h / 100 % 10), '.', (char)('0' + h / 10 % 10),
+		     (char)('0' + h % 10), 0};
+	sb_adds(sb, s);
 }
 
 static const char *colour_of(const struct score *s, bool colour)
@@ -453,24 +497,44 @@ void report_print_clients(FILE *f, const struct report *r, enum report_format fm
 	/* 24 + 1 + 16 + 1 + 3 + 1 + 8 + 1 + 4 + 1 + 4 + 1 + 11 + 1 + 3 = 80 */
 	fprintf(f, "%-24s %-16s %3s %-8s %4s %4s %-11s %s\n", "CLIENT", "DEPARTMENT", "TIE",
 		"CLASS", "R", "P", "PHASE", "TRD");
+	struct sbuf reason = {0}, line = {0};
 	for (size_t i = 0; i < r->n; i++) {
 		const struct report_row *row = &r->rows[i];
 		const struct score *s = &row->s;
-		char name[128], dept[96], klass[16];
+		char name[128], dept[96], klass[16], num[16];
 		static const char *const trend_short[] = {"=", "new", "up", "dn"};
 		cell(name, sizeof(name), row->client, 24);
 		cell(dept, sizeof(dept), row->department, 16);
-		snprintf(klass, sizeof(klass), "%s%s", score_class_name(s->klass),
-			 s->one_sided ? "*" : "");
-		fprintf(f, "%s %s %3d %s%-8s%s %4.2f %4.2f %-11s %s\n", name, dept, s->tie_strength,
-			colour_of(s, colour), klass, colour ? "\033[0m" : "", s->reciprocity,
-			s->response_rate, score_phase_name(s->phase), trend_short[s->trend]);
+		snprintf(klass, sizeof(klass), "%-8s", s->one_sided ? (s->klass == CLASS_WEAK ? "weak*"
+					: s->klass == CLASS_MODERATE ? "moderate*" : "strong*")
+				 : score_class_name(s->klass));
+		/* built piece by piece: thousands of rows, no float printf */
+		sb_reset(&line);
+		sb_adds(&line, name);
+		sb_addc(&line, ' ');
+		sb_adds(&line, dept);
+		snprintf(num, sizeof(num), " %3d ", s->tie_strength);
+		sb_adds(&line, num);
+		sb_adds(&line, colour_of(s, colour));
+		sb_adds(&line, klass);
+		if (colour)
+			sb_adds(&line, "\033[0m");
+		sb_addc(&line, ' ');
+		fixed2(&line, s->reciprocity);
+		sb_addc(&line, ' ');
+		fixed2(&line, s->response_rate);
+		snprintf(num, sizeof(num), " %-11s ", score_phase_name(s->phase));
+		sb_adds(&line, num);
+		sb_adds(&line, trend_short[s->trend]);
+		sb_addc(&line, '\n');
+		fwrite(line.buf, 1, line.len, f);
 		if (reasons) {
-			char *reason = report_reason(s, row->as_of);
-			report_wrap(f, reason, 4, 80);
-			free(reason);
+			reason_into(&reason, s, row->as_of);
+			report_wrap(f, reason.buf, 4, 80);
 		}
 	}
+	sb_free(&reason);
+	sb_free(&line);
 	if (r->n)
 		fprintf(f, "(* one-sided; TRD: = steady, up coming together, dn coming apart)\n");
 }

@@ -25,6 +25,10 @@ struct report_row {
 struct report {
 	struct report_row *rows;
 	size_t n;
+	/* the rows' strings live in these chunks, freed together */
+	char **chunks;
+	size_t nchunks;
+	size_t used;      /* bytes used in the last chunk */
 };
 
 /* Fills *ret with every (account, client) row: the stored scores when
@@ -38,6 +42,9 @@ struct report {
 int report_load(struct store *st, const struct conf *c, int64_t as_of, bool weak_only,
 		size_t limit, struct report *ret);
 void report_free(struct report *r);
+
+/* Keeps only the first n rows. */
+void report_truncate(struct report *r, size_t n);
 
 /* Keeps the rows for which keep() is true. */
 void report_filter(struct report *r, bool (*keep)(const struct report_row *, void *), void *ud);

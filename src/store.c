@@ -78,6 +78,7 @@ static const char *const migrations[] = {
 	/* 1 -> 2: what the CLI needs to explain a score */
 	"ALTER TABLE scores ADD COLUMN department TEXT;"
 	"ALTER TABLE scores ADD COLUMN address TEXT;"
+	"ALTER TABLE scores ADD COLUMN client_name TEXT;"
 	"ALTER TABLE scores ADD COLUMN raw_rate REAL;"
 	"ALTER TABLE scores ADD COLUMN pending INTEGER;"
 	"ALTER TABLE scores ADD COLUMN undelivered INTEGER;"
@@ -240,24 +241,22 @@ static const char *const sql[S_N] = {
 	[S_SCORE_PRUNE] = "DELETE FROM scores WHERE account_id = ?1 AND computed_at < ?2",
 	[S_MAIL_ADDR_ADD] = "INSERT OR IGNORE INTO client_addresses(addr, client) VALUES(?1, ?2)",
 	[S_SCORE_PUT] = "INSERT OR REPLACE INTO scores(account_id, client, department, address,"
-			" as_of, computed_at, " SCORE_COLS ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
-			"?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,"
-			"?30,?31,?32,?33)",
+			" as_of, computed_at, " SCORE_COLS ", client_name) VALUES(?1,?2,?3,?4,?5,?6,?7,"
+			"?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,"
+			"?28,?29,?30,?31,?32,?33,?34)",
 	/* unordered: the caller sorts (it must anyway, for its own keys) */
-	[S_EACH_SCORE] = "SELECT a.name, c.name, s.department, s.address, s.as_of, s.computed_at, "
-			 SCORE_COLS " FROM scores s JOIN accounts a ON a.id = s.account_id"
-			 " JOIN clients c ON c.id = s.client",
-	/* the condition repeats the partial index scores_weak word for word */
-	[S_EACH_WEAK] = "SELECT a.name, c.name, s.department, s.address, s.as_of, s.computed_at, "
-			SCORE_COLS " FROM scores s JOIN accounts a ON a.id = s.account_id"
-			" JOIN clients c ON c.id = s.client WHERE phase <> 'dormant' AND"
+	[S_EACH_SCORE] = "SELECT account_id, client_name, department, address, as_of, computed_at, "
+			 SCORE_COLS " FROM scores NOT INDEXED",
+	/* every weak row: one sequential pass over the table beats hopping
+	 * through the index (the caller sorts) */
+	[S_EACH_WEAK] = "SELECT account_id, client_name, department, address, as_of, computed_at, "
+			SCORE_COLS " FROM scores NOT INDEXED WHERE phase <> 'dormant' AND"
 			" (class = 'weak' OR one_sided)",
 	/* the weakest ?1, in the partial index's order */
-	[S_EACH_WEAK_TOP] = "SELECT a.name, c.name, s.department, s.address, s.as_of,"
-			    " s.computed_at, " SCORE_COLS " FROM scores s JOIN accounts a ON"
-			    " a.id = s.account_id JOIN clients c ON c.id = s.client WHERE"
+	[S_EACH_WEAK_TOP] = "SELECT account_id, client_name, department, address, as_of,"
+			    " computed_at, " SCORE_COLS " FROM scores WHERE"
 			    " phase <> 'dormant' AND (class = 'weak' OR one_sided)"
-			    " ORDER BY tie_strength, out_weight DESC, c.name LIMIT ?1",
+			    " ORDER BY tie_strength, out_weight DESC, client_name LIMIT ?1",
 };
 
 struct store {
@@ -418,6 +417,10 @@ int store_open(const char *path, enum store_mode mode, struct store **ret, char 
 			return r;
 		}
 	} else {
+		/* the CLI reads whole tables: map the file rather than read it
+		 * page by page */
+		exec(st, "PRAGMA mmap_size = 268435456");
+		exec(st, "PRAGMA cache_size = -32768");
 		int64_t v = 0;
 		sqlite3_stmt *q = NULL;
 		if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK ||
@@ -1033,8 +1036,9 @@ static void score_read(sqlite3_stmt *q, int i, struct score *s)
 	s->one_sided_since = sqlite3_column_int64(q, i);
 }
 
-int store_score_put(struct store *st, int64_t account, int64_t client, const char *department,
-		    const char *address, int64_t as_of, int64_t computed_at, const struct score *s)
+int store_score_put(struct store *st, int64_t account, int64_t client, const char *name,
+		    const char *department, const char *address, int64_t as_of, int64_t computed_at,
+		    const struct score *s)
 {
 	sqlite3_stmt *q = prep(st, S_SCORE_PUT);
 	if (!q)
@@ -1046,21 +1050,48 @@ int store_score_put(struct store *st, int64_t account, int64_t client, const cha
 	sqlite3_bind_int64(q, 5, as_of);
 	sqlite3_bind_int64(q, 6, computed_at);
 	score_bind(q, 7, s);
+	bind_text(q, 34, name);
 	return run(q);
+}
+
+struct account_names {
+	int64_t *id;
+	char **name;
+	size_t n;
+};
+
+static void on_account_name(void *ud, int64_t id, const char *name)
+{
+	struct account_names *x = ud;
+	x->id = xrealloc(x->id, (x->n + 1) * sizeof(*x->id));
+	x->name = xrealloc(x->name, (x->n + 1) * sizeof(*x->name));
+	x->id[x->n] = id;
+	x->name[x->n++] = xstrdup(name);
 }
 
 int store_each_score(struct store *st, bool weak_only, size_t limit, store_score_fn fn,
 		     void *ud)
 {
+	/* the few account names, so that the rows need no join */
+	struct account_names an = {0};
+	if (store_each_account(st, on_account_name, &an) < 0)
+		return -EIO;
 	sqlite3_stmt *q = prep(st, !weak_only ? S_EACH_SCORE : limit ? S_EACH_WEAK_TOP : S_EACH_WEAK);
 	int r, ret = 0;
-	if (!q)
-		return -EIO;
+	if (!q) {
+		ret = -EIO;
+		goto out;
+	}
 	if (weak_only && limit)
 		sqlite3_bind_int64(q, 1, (int64_t)limit);
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t acc = sqlite3_column_int64(q, 0);
+		const char *aname = "";
+		for (size_t i = 0; i < an.n; i++)
+			if (an.id[i] == acc)
+				aname = an.name[i];
 		struct store_score_row row = {
-			.account = col(q, 0),
+			.account = aname,
 			.client = col(q, 1),
 			.department = col(q, 2),
 			.address = col(q, 3),
@@ -1072,7 +1103,14 @@ int store_each_score(struct store *st, bool weak_only, size_t limit, store_score
 			break;
 	}
 	sqlite3_reset(q);
-	return ret < 0 ? ret : r == SQLITE_DONE ? 0 : -EIO;
+	if (ret == 0 && r != SQLITE_DONE)
+		ret = -EIO;
+out:
+	for (size_t i = 0; i < an.n; i++)
+		free(an.name[i]);
+	free(an.name);
+	free(an.id);
+	return ret;
 }
 
 int store_identity(struct store *st, int64_t account, struct strlist *ret)

@@ -127,10 +127,11 @@ int store_identity(struct store *st, int64_t account, struct strlist *ret);
 int store_mail_client(struct store *st, const char *addr, const char *department,
 		      int64_t *ret_id);
 
-/* Writes the score of (account, client), with the client's department and
- * first address as the model resolved them. 0 or -EIO. */
-int store_score_put(struct store *st, int64_t account, int64_t client, const char *department,
-		    const char *address, int64_t as_of, int64_t computed_at,
+/* Writes the score of (account, client), with the client's name,
+ * department and first address as the model resolved them (kept in the
+ * row so that listing needs no join). 0 or -EIO. */
+int store_score_put(struct store *st, int64_t account, int64_t client, const char *name,
+		    const char *department, const char *address, int64_t as_of, int64_t computed_at,
 		    const struct score *s);
 
 /* The highest message row id (0 for none): a mark to recompute only the
