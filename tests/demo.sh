@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
 sh tests/install-deps.sh
-[ -x configure ] || autoreconf -fi >/dev/null
+[ -x configure ] || autoreconf -fi >/dev/null 2>&1
 # an in-tree configuration would block the separate build directory
 [ -f config.status ] && make -s distclean >/dev/null
 mkdir -p build-demo
