@@ -1,0 +1,37 @@
+#!/bin/sh
+# Fuzzes one target with libFuzzer for SECONDS (clang and Debian's
+# libclang-rt-14-dev). New crashing inputs land in regressions/TARGET.
+# Usage: run.sh BUILDDIR TARGET SECONDS [JOBS]
+set -eu
+build=$(cd "${1:?usage: run.sh BUILDDIR TARGET SECONDS}" && pwd)
+target=${2:?target: msg, mbox, conf or roster}
+secs=${3:?seconds}
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+CC=${CC:-clang}
+case $target in
+msg) srcs="util addr hdr dsn msg" ;;
+mbox) srcs="util addr hdr dsn msg mbox" ;;
+conf | roster) srcs="util addr conf roster" ;;
+*) echo "run.sh: unknown target $target" >&2; exit 2 ;;
+esac
+work=${FUZZ_DIR:-$build/fuzz-$target}
+mkdir -p "$work/corpus" "$here/regressions/$target"
+files=
+for s in $srcs; do files="$files $top/src/$s.c"; done
+# shellcheck disable=SC2086
+$CC -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-DSYSCONFDIR='"/etc"' -DLOCALSTATEDIR='"/var"' -I"$build" -I"$top/src" -I"$here" \
+	$(pkg-config --cflags libetpan libconfig gnutls) \
+	$files "$here/fuzz_$target.c" "$here/memfile.c" -o "$work/fuzz_$target" \
+	$(pkg-config --libs libetpan libconfig gnutls)
+seeds="$here/corpus/$target"
+[ "$target" = msg ] && seeds="$top/tests/parse $top/tests/parse/real"
+cd "$work"
+# shellcheck disable=SC2086
+"$work/fuzz_$target" -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+	-print_final_stats=1 -artifact_prefix="$work/" "$work/corpus" $seeds 2>&1 | tail -n 30 || true
+for f in "$work"/crash-* "$work"/timeout-* "$work"/oom-* "$work"/leak-*; do
+	[ -e "$f" ] && cp "$f" "$here/regressions/$target/" && echo "kept $f"
+done
+exit 0
