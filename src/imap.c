@@ -438,6 +438,10 @@ struct fetch_ctx {
 
 static int64_t imap_date_to_epoch(const struct mailimap_date_time *d)
 {
+	/* untrusted: a zone is at most +-9959, a date a real one */
+	if (d->dt_zone < -9959 || d->dt_zone > 9959 || d->dt_year < 1970 || d->dt_year > 9999 ||
+	    d->dt_month < 1 || d->dt_month > 12 || d->dt_day < 1 || d->dt_day > 31)
+		return 0;
 	int z = d->dt_zone < 0 ? -d->dt_zone : d->dt_zone;
 	int off = (z / 100) * 3600 + (z % 100) * 60;
 	return civil_to_epoch(d->dt_year, d->dt_month, d->dt_day, d->dt_hour, d->dt_min,

@@ -101,8 +101,13 @@ static int parse_date_lenient(const char *v, int64_t *ret)
 		return -EINVAL;
 	int off = 0;
 	if (sscanf(p, " %15s", zone) == 1) {
-		if ((zone[0] == '+' || zone[0] == '-') && strlen(zone) >= 5) {
-			int z = atoi(zone + 1);
+		/* exactly +HHMM or -HHMM; anything else is no usable zone */
+		bool digits = strlen(zone) >= 5;
+		for (int i = 1; i < 5 && digits; i++)
+			digits = zone[i] >= '0' && zone[i] <= '9';
+		if ((zone[0] == '+' || zone[0] == '-') && digits) {
+			int z = (zone[1] - '0') * 1000 + (zone[2] - '0') * 100 + (zone[3] - '0') * 10 +
+				(zone[4] - '0');
 			off = zone_seconds(zone[0] == '-' ? -z : z);
 		} else {
 			for (size_t i = 0; i < ARRAY_SIZE(zones); i++)
