@@ -30,7 +30,9 @@ seeds="$here/corpus/$target"
 cd "$work"
 # shellcheck disable=SC2086
 "$work/fuzz_$target" -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-	-print_final_stats=1 -artifact_prefix="$work/" "$work/corpus" $seeds 2>&1 | tail -n 30 || true
+	-print_final_stats=1 -artifact_prefix="$work/" "$work/corpus" $seeds >"$work/fuzz.log" 2>&1 || true
+grep -E "INITED|DONE|ERROR|runtime error|SUMMARY|stat::number_of_executed_units|stat::peak_rss" \
+	"$work/fuzz.log" || true
 for f in "$work"/crash-* "$work"/timeout-* "$work"/oom-* "$work"/leak-*; do
 	[ -e "$f" ] && cp "$f" "$here/regressions/$target/" && echo "kept $f"
 done
