@@ -2,6 +2,8 @@
  * msg_direction) on any bytes. */
 #include "config.h"
 
+#include <stdlib.h>
+
 #include "fuzz.h"
 #include "msg.h"
 
