@@ -10,7 +10,7 @@ for dir in "$@"; do
 	for trs in "$dir"/tests/*.trs; do
 		[ -f "$trs" ] || continue
 		log=${trs%.trs}.log
-		line=$(grep -E '^[a-z_]+: [0-9]+ (passed|checks), [0-9]+ failed$' "$log" | tail -n 1)
+		line=$(grep -E '^[a-z_-]+: [0-9]+ (passed|checks), [0-9]+ failed$' "$log" | tail -n 1)
 		if [ -n "$line" ]; then
 			p=$(echo "$line" | sed -E 's/.*: ([0-9]+) (passed|checks), ([0-9]+) failed/\1/')
 			f=$(echo "$line" | sed -E 's/.*: ([0-9]+) (passed|checks), ([0-9]+) failed/\3/')
