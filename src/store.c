@@ -303,6 +303,14 @@ static int run_int(sqlite3_stmt *q, int64_t *ret)
 	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? -ENOENT : -EIO;
 }
 
+/* Ends a row loop: resets q and returns the callback's negative value, or
+ * 0 when the rows ran out (r == SQLITE_DONE), or -EIO. */
+static int rows_done(sqlite3_stmt *q, int r, int ret)
+{
+	sqlite3_reset(q);
+	return ret < 0 ? ret : r == SQLITE_DONE ? 0 : -EIO;
+}
+
 static void bind_text(sqlite3_stmt *q, int i, const char *s)
 {
 	if (s)
@@ -887,8 +895,7 @@ int store_each_message(struct store *st, int64_t account, int64_t as_of, store_m
 		if ((ret = fn(ud, &row)) < 0)
 			break;
 	}
-	sqlite3_reset(q);
-	return ret < 0 ? ret : r == SQLITE_DONE ? 0 : -EIO;
+	return rows_done(q, r, ret);
 }
 
 int store_each_detail(struct store *st, enum store_detail d, int64_t account, int64_t as_of,
@@ -904,8 +911,7 @@ int store_each_detail(struct store *st, enum store_detail d, int64_t account, in
 	while ((r = sqlite3_step(q)) == SQLITE_ROW)
 		if ((ret = fn(ud, sqlite3_column_int64(q, 0), col(q, 1), col(q, 2))) < 0)
 			break;
-	sqlite3_reset(q);
-	return ret < 0 ? ret : r == SQLITE_DONE ? 0 : -EIO;
+	return rows_done(q, r, ret);
 }
 
 int store_each_client_address(struct store *st, store_client_fn fn, void *ud)
@@ -918,8 +924,7 @@ int store_each_client_address(struct store *st, store_client_fn fn, void *ud)
 		if ((ret = fn(ud, sqlite3_column_int64(q, 0), col(q, 1), col(q, 2), col(q, 3),
 			      col(q, 4))) < 0)
 			break;
-	sqlite3_reset(q);
-	return ret < 0 ? ret : r == SQLITE_DONE ? 0 : -EIO;
+	return rows_done(q, r, ret);
 }
 
 int store_each_department_domain(struct store *st, store_domain_fn fn, void *ud)
@@ -931,8 +936,7 @@ int store_each_department_domain(struct store *st, store_domain_fn fn, void *ud)
 	while ((r = sqlite3_step(q)) == SQLITE_ROW)
 		if ((ret = fn(ud, col(q, 0), col(q, 1))) < 0)
 			break;
-	sqlite3_reset(q);
-	return ret < 0 ? ret : r == SQLITE_DONE ? 0 : -EIO;
+	return rows_done(q, r, ret);
 }
 
 int store_mail_client(struct store *st, const char *addr, const char *department,
@@ -1222,8 +1226,7 @@ int store_each_nudge(struct store *st, const struct store_nudge_filter *f, store
 		if ((ret = fn(ud, &row)) < 0)
 			break;
 	}
-	sqlite3_reset(q);
-	return ret < 0 ? ret : r == SQLITE_DONE ? 0 : -EIO;
+	return rows_done(q, r, ret);
 }
 
 int store_nudge_state(struct store *st, int64_t id, const char *state, int64_t until,
