@@ -178,13 +178,16 @@ static int list(struct global *g, const char *cmd, bool weak, int argc, char **a
 	/* the store may stop early only when nothing else narrows or reorders */
 	bool shortcut = weak && sort == SORT_WEAK && f.klass < 0 && f.phase < 0 && f.trend < 0 &&
 			!f.department && !f.liaison && !f.one_sided;
-	int e = report_load(g->st, &g->conf, g->as_of, weak, shortcut ? limit : 0, &r);
+	int e = report_load(g->st, &g->conf, g->as_of, weak, shortcut ? limit : 0,
+			    g->fmt == FMT_TABLE, &r);
 	if (e < 0) {
 		log_err("cannot read the scores: %s", store_errmsg(g->st));
 		return 1;
 	}
 	report_filter(&r, keep_row, &f);
-	report_sort(&r, (enum report_sort)sort);
+	/* report_load's own order is the default one */
+	if (sort != (weak ? SORT_WEAK : SORT_NAME))
+		report_sort(&r, (enum report_sort)sort);
 	if (limit)
 		report_truncate(&r, limit);
 	int ret = 0;
@@ -220,7 +223,7 @@ static int groups(struct global *g, const char *cmd, bool by_account, int argc, 
 	if (setup(g) < 0)
 		return 1;
 	struct report r;
-	if (report_load(g->st, &g->conf, g->as_of, false, 0, &r) < 0) {
+	if (report_load(g->st, &g->conf, g->as_of, false, 0, true, &r) < 0) {
 		log_err("cannot read the scores: %s", store_errmsg(g->st));
 		return 1;
 	}
@@ -287,8 +290,9 @@ static void show_one(struct global *g, struct model *md, uint32_t ci, bool *firs
 {
 	const struct model_client *cl = &md->clients[ci];
 	const struct score *s = &cl->score;
-	struct report_row row = {md->account_name, cl->name, cl->department, cl->first_address,
-				 md->as_of, *s};
+	struct report_row row = {.account = md->account_name, .client = cl->name,
+				 .department = cl->department, .address = cl->first_address,
+				 .as_of = md->as_of, .s = *s};
 	struct status_of so = {0};
 	so.reply_window = (int64_t)md->conf->scoring.reply_window_days * 86400;
 	so.thread_label = xcalloc(md->n + 1, sizeof(*so.thread_label));

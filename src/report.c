@@ -14,29 +14,38 @@
 
 #define CHUNK (256 * 1024)
 
-/* A copy of s in the report's chunks (one allocation per 256 KiB, not
- * four per row). */
-static char *keep_str(struct report *r, const char *s)
+/* n bytes in the report's chunks (one allocation per 256 KiB, not several
+ * per row); aligned for a struct report_row. */
+static void *keep_mem(struct report *r, size_t n)
 {
-	size_t n = strlen(s) + 1;
+	n = (n + 7) & ~(size_t)7;
 	if (!r->nchunks || r->used + n > CHUNK) {
 		r->chunks = xrealloc(r->chunks, (r->nchunks + 1) * sizeof(*r->chunks));
 		r->chunks[r->nchunks++] = xmalloc(n > CHUNK ? n : CHUNK);
 		r->used = 0;
 	}
 	char *p = r->chunks[r->nchunks - 1] + r->used;
-	memcpy(p, s, n);
 	r->used += n;
 	return p;
 }
 
-static void add_row(struct report *r, const char *account, const char *client,
+static char *keep_str(struct report *r, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	return memcpy(keep_mem(r, n), s, n);
+}
+
+static void add_row(struct report *r, int64_t account_id, const char *account, const char *client,
 		    const char *department, const char *address, int64_t as_of,
 		    const struct score *s)
 {
-	if (r->n % 1024 == 0)
-		r->rows = xrealloc(r->rows, (r->n + 1024) * sizeof(*r->rows));
-	struct report_row *row = &r->rows[r->n++];
+	if (r->n == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 1024;
+		r->rows = xrealloc(r->rows, r->cap * sizeof(*r->rows));
+	}
+	struct report_row *row = keep_mem(r, sizeof(*row));
+	r->rows[r->n++] = row;
+	row->account_id = account_id;
 	row->account = keep_str(r, account ? account : "");
 	row->client = keep_str(r, client ? client : "");
 	row->department = keep_str(r, department ? department : "(unassigned)");
@@ -47,8 +56,8 @@ static void add_row(struct report *r, const char *account, const char *client,
 
 static int on_score(void *ud, const struct store_score_row *row)
 {
-	add_row(ud, row->account, row->client, row->department, row->address, row->as_of,
-		&row->s);
+	add_row(ud, row->account_id, row->account, row->client, row->department, row->address,
+		row->as_of, &row->s);
 	return 0;
 }
 
@@ -59,27 +68,31 @@ static bool is_weak(const struct score *s)
 
 struct accounts {
 	struct strlist names;
+	int64_t *ids;
 };
 
 static void on_account(void *ud, int64_t id, const char *name)
 {
-	(void)id;
-	sl_add(&((struct accounts *)ud)->names, name);
+	struct accounts *a = ud;
+	a->ids = xrealloc(a->ids, (a->names.n + 1) * sizeof(*a->ids));
+	a->ids[a->names.n] = id;
+	sl_add(&a->names, name);
 }
 
 int report_load(struct store *st, const struct conf *c, int64_t as_of, bool weak_only,
-		size_t limit, struct report *ret)
+		size_t limit, bool brief, struct report *ret)
 {
 	struct report r = {0};
 	int e;
 
 	if (!as_of) {
-		e = store_each_score(st, weak_only, limit, on_score, &r);
+		e = store_each_score(st, weak_only, limit, brief, on_score, &r);
 		if (e < 0) {
 			report_free(&r);
 			return e;
 		}
-		report_sort(&r, weak_only ? SORT_WEAK : SORT_NAME);
+		if (!weak_only) /* the weak rows come in order */
+			report_sort(&r, SORT_NAME);
 		*ret = r;
 		return 0;
 	}
@@ -94,12 +107,13 @@ int report_load(struct store *st, const struct conf *c, int64_t as_of, bool weak
 		for (size_t i = 0; i < md.nclients; i++) {
 			const struct model_client *cl = &md.clients[i];
 			if (!weak_only || is_weak(&cl->score))
-				add_row(&r, acc.names.v[a], cl->name, cl->department,
-					cl->first_address, as_of, &cl->score);
+				add_row(&r, acc.ids[a], acc.names.v[a], cl->name,
+					cl->department, cl->first_address, as_of, &cl->score);
 		}
 		model_free(&md);
 	}
 	sl_free(&acc.names);
+	free(acc.ids);
 	if (e < 0) {
 		report_free(&r);
 		return e;
@@ -128,7 +142,7 @@ void report_filter(struct report *r, bool (*keep)(const struct report_row *, voi
 {
 	size_t k = 0;
 	for (size_t i = 0; i < r->n; i++)
-		if (keep(&r->rows[i], ud))
+		if (keep(r->rows[i], ud))
 			r->rows[k++] = r->rows[i];
 	r->n = k;
 }
@@ -146,42 +160,58 @@ int report_sort_parse(const char *s)
 	return -1;
 }
 
-static int cmp_d(double a, double b)
+/* A row's sort keys, ascending; names break ties. Kept apart from the
+ * row (a few hundred bytes) so that the comparisons stay in cache. */
+struct sort_item {
+	double k1, k2;
+	struct report_row *row;
+};
+
+static int cmp_items(const void *a, const void *b)
 {
-	return a < b ? -1 : a > b;
+	const struct sort_item *x = a, *y = b;
+	if (x->k1 != y->k1)
+		return x->k1 < y->k1 ? -1 : 1;
+	if (x->k2 != y->k2)
+		return x->k2 < y->k2 ? -1 : 1;
+	int c = strcmp(x->row->client, y->row->client);
+	if (c)
+		return c;
+	return (x->row->account_id > y->row->account_id) - (x->row->account_id < y->row->account_id);
 }
 
-static enum report_sort sort_key;
 
-static int cmp_rows(const void *a, const void *b)
+static void sort_keys(const struct score *s, enum report_sort key, struct sort_item *it)
 {
-	const struct report_row *x = a, *y = b;
-	int c = 0;
-	switch (sort_key) {
-	case SORT_NAME: break;
-	case SORT_TIE: c = -(x->s.tie_strength - y->s.tie_strength); break;
+	it->k2 = 0;
+	switch (key) {
+	case SORT_NAME: it->k1 = 0; break;
+	case SORT_TIE: it->k1 = -s->tie_strength; break;
 	case SORT_WEAK:
-		c = x->s.tie_strength - y->s.tie_strength;
-		if (!c)
-			c = -cmp_d(x->s.out_weight, y->s.out_weight);
+		it->k1 = s->tie_strength;
+		it->k2 = -s->out_weight;
 		break;
-	case SORT_RECIPROCITY: c = -cmp_d(x->s.reciprocity, y->s.reciprocity); break;
-	case SORT_RESPONSE: c = -cmp_d(x->s.response_rate, y->s.response_rate); break;
-	case SORT_LAST: c = -(x->s.last_message > y->s.last_message) + (x->s.last_message < y->s.last_message); break;
-	case SORT_VOLUME: c = -cmp_d(x->s.volume, y->s.volume); break;
+	case SORT_RECIPROCITY: it->k1 = -s->reciprocity; break;
+	case SORT_RESPONSE: it->k1 = -s->response_rate; break;
+	case SORT_LAST: it->k1 = -(double)s->last_message; break;
+	case SORT_VOLUME: it->k1 = -s->volume; break;
 	}
-	if (!c)
-		c = strcmp(x->client, y->client);
-	if (!c)
-		c = strcmp(x->account, y->account);
-	return c;
 }
 
+/* Sorts the keys, then the row pointers. */
 void report_sort(struct report *r, enum report_sort key)
 {
-	sort_key = key;
-	if (r->n)
-		qsort(r->rows, r->n, sizeof(*r->rows), cmp_rows);
+	if (r->n < 2)
+		return;
+	struct sort_item *items = xmalloc(r->n * sizeof(*items));
+	for (size_t i = 0; i < r->n; i++) {
+		sort_keys(&r->rows[i]->s, key, &items[i]);
+		items[i].row = r->rows[i];
+	}
+	qsort(items, r->n, sizeof(*items), cmp_items);
+	for (size_t i = 0; i < r->n; i++)
+		r->rows[i] = items[i].row;
+	free(items);
 }
 
 /* ---- words ------------------------------------------------------------------ */
@@ -200,37 +230,71 @@ char *report_reason(const struct score *s, int64_t as_of)
 	return sb_steal(&sb);
 }
 
-/* report_reason into a reused buffer (the weak list writes thousands). */
+/* "s" for plurals */
+static const char *plural(long n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* report_reason into a reused buffer (the weak list writes thousands, so
+ * no printf). */
 static void reason_into(struct sbuf *out, const struct score *s, int64_t as_of)
 {
 	struct sbuf sb = *out;
 	sb_reset(&sb);
 	int unanswered = s->decided - s->answered;
-	if (s->decided && unanswered == 0)
-		sb_printf(&sb, "%s %d outreach thread%s answered", s->decided == 1 ? "the" : "all",
-			  s->decided, s->decided == 1 ? "" : "s");
-	else if (s->decided)
-		sb_printf(&sb, "%d of %d outreach thread%s unanswered", unanswered, s->decided,
-			  s->decided == 1 ? "" : "s");
-	else if (s->pending)
-		sb_printf(&sb, "%d outreach thread%s awaiting an answer", s->pending,
-			  s->pending == 1 ? "" : "s");
-	else if (s->liaison_initiated == 0 && s->client_initiated == 0)
+	if (s->decided && unanswered == 0) {
+		sb_adds(&sb, s->decided == 1 ? "the " : "all ");
+		sb_addi(&sb, s->decided);
+		sb_adds(&sb, " outreach thread");
+		sb_adds(&sb, plural(s->decided));
+		sb_adds(&sb, " answered");
+	} else if (s->decided) {
+		sb_addi(&sb, unanswered);
+		sb_adds(&sb, " of ");
+		sb_addi(&sb, s->decided);
+		sb_adds(&sb, " outreach thread");
+		sb_adds(&sb, plural(s->decided));
+		sb_adds(&sb, " unanswered");
+	} else if (s->pending) {
+		sb_addi(&sb, s->pending);
+		sb_adds(&sb, " outreach thread");
+		sb_adds(&sb, plural(s->pending));
+		sb_adds(&sb, " awaiting an answer");
+	} else if (s->liaison_initiated == 0 && s->client_initiated == 0) {
 		sb_adds(&sb, "no conversation started by either side in the window");
-	else
-		sb_printf(&sb, "%d thread%s started by them, %d by you", s->client_initiated,
-			  s->client_initiated == 1 ? "" : "s", s->liaison_initiated);
-	if (s->unanswered_streak >= 2)
-		sb_printf(&sb, " (the last %d in a row)", s->unanswered_streak);
-	if (s->last_inbound)
-		sb_printf(&sb, "; last reply %ld days ago", days_ago(as_of, s->last_inbound));
-	else if (s->last_message)
+	} else {
+		sb_addi(&sb, s->client_initiated);
+		sb_adds(&sb, " thread");
+		sb_adds(&sb, plural(s->client_initiated));
+		sb_adds(&sb, " started by them, ");
+		sb_addi(&sb, s->liaison_initiated);
+		sb_adds(&sb, " by you");
+	}
+	if (s->unanswered_streak >= 2) {
+		sb_adds(&sb, " (the last ");
+		sb_addi(&sb, s->unanswered_streak);
+		sb_adds(&sb, " in a row)");
+	}
+	if (s->last_inbound) {
+		sb_adds(&sb, "; last reply ");
+		sb_addi(&sb, days_ago(as_of, s->last_inbound));
+		sb_adds(&sb, " days ago");
+	} else if (s->last_message) {
 		sb_adds(&sb, "; no reply in the window");
-	if (s->undelivered)
-		sb_printf(&sb, "; %d bounced", s->undelivered);
-	if (s->klass == CLASS_WEAK && !s->one_sided && s->phase != PHASE_DORMANT)
-		sb_printf(&sb, "; only %d message%s in 180 days", s->recent + s->before,
-			  s->recent + s->before == 1 ? "" : "s");
+	}
+	if (s->undelivered) {
+		sb_adds(&sb, "; ");
+		sb_addi(&sb, s->undelivered);
+		sb_adds(&sb, " bounced");
+	}
+	if (s->klass == CLASS_WEAK && !s->one_sided && s->phase != PHASE_DORMANT) {
+		sb_adds(&sb, "; only ");
+		sb_addi(&sb, s->recent + s->before);
+		sb_adds(&sb, " message");
+		sb_adds(&sb, plural(s->recent + s->before));
+		sb_adds(&sb, " in 180 days");
+	}
 	sb_cstr(&sb);
 	*out = sb;
 }
@@ -362,7 +426,7 @@ static void csv_rows(FILE *f, const struct report *r)
 	      "before_messages,client_latency_hours,liaison_latency_hours,last_message,"
 	      "last_reply,reason\r\n", f);
 	for (size_t i = 0; i < r->n; i++) {
-		const struct report_row *row = &r->rows[i];
+		const struct report_row *row = r->rows[i];
 		const struct score *s = &row->s;
 		char t[32], lm[32] = "", lr[32] = "";
 		epoch_to_iso(row->as_of, t);
@@ -406,6 +470,22 @@ static void cell(char *buf, size_t size, const char *s, int width)
 {
 	size_t o = 0;
 	int cols = 0;
+	/* the common case: short ASCII */
+	size_t n = 0;
+	while (n < (size_t)width && s[n] > 0)
+		n++;
+	if (s[n] == '\0' && (size_t)width < size) {
+		memcpy(buf, s, n);
+		memset(buf + n, ' ', (size_t)width - n);
+		buf[width] = '\0';
+		return;
+	}
+	if (n == (size_t)width && width > 0 && (size_t)width + 3 < size) {
+		/* longer ASCII: cut, and mark the cut */
+		memcpy(buf, s, n - 1);
+		memcpy(buf + n - 1, "\xe2\x80\xa6", 4);
+		return;
+	}
 	for (const unsigned char *p = (const unsigned char *)s; *p && cols < width;) {
 		size_t k = *p < 0x80 ? 1 : *p < 0xe0 ? 2 : *p < 0xf0 ? 3 : 4;
 		if (o + k + 1 >= size)
@@ -484,7 +564,7 @@ void report_print_clients(FILE *f, const struct report *r, enum report_format fm
 		fputs("[", f);
 		for (size_t i = 0; i < r->n; i++) {
 			fputs(i ? ",\n  {\n" : "\n  {\n", f);
-			report_json_score(f, &r->rows[i], "    ");
+			report_json_score(f, r->rows[i], "    ");
 			fputs("  }", f);
 		}
 		fputs(r->n ? "\n]\n" : "]\n", f);
@@ -499,32 +579,36 @@ void report_print_clients(FILE *f, const struct report *r, enum report_format fm
 		"CLASS", "R", "P", "PHASE", "TRD");
 	struct sbuf reason = {0}, line = {0};
 	for (size_t i = 0; i < r->n; i++) {
-		const struct report_row *row = &r->rows[i];
+		const struct report_row *row = r->rows[i];
 		const struct score *s = &row->s;
-		char name[128], dept[96], klass[16], num[16];
+		char name[128], dept[96], cls[16], phase[16];
 		static const char *const trend_short[] = {"=", "new", "up", "dn"};
+		static const char *const one_sided[] = {"weak*", "moderate*", "strong*"};
 		cell(name, sizeof(name), row->client, 24);
 		cell(dept, sizeof(dept), row->department, 16);
-		snprintf(klass, sizeof(klass), "%-8s", s->one_sided ? (s->klass == CLASS_WEAK ? "weak*"
-					: s->klass == CLASS_MODERATE ? "moderate*" : "strong*")
-				 : score_class_name(s->klass));
-		/* built piece by piece: thousands of rows, no float printf */
+		/* "moderate*" is the one class name wider than its column */
+		cell(cls, sizeof(cls), s->one_sided ? one_sided[s->klass] : score_class_name(s->klass),
+		     s->one_sided && s->klass == CLASS_MODERATE ? 9 : 8);
+		cell(phase, sizeof(phase), score_phase_name(s->phase), 11);
+		/* built piece by piece: thousands of rows, no printf */
 		sb_reset(&line);
 		sb_adds(&line, name);
 		sb_addc(&line, ' ');
 		sb_adds(&line, dept);
-		snprintf(num, sizeof(num), " %3d ", s->tie_strength);
-		sb_adds(&line, num);
+		sb_adds(&line, s->tie_strength < 10 ? "   " : s->tie_strength < 100 ? "  " : " ");
+		sb_addi(&line, s->tie_strength);
+		sb_addc(&line, ' ');
 		sb_adds(&line, colour_of(s, colour));
-		sb_adds(&line, klass);
+		sb_adds(&line, cls);
 		if (colour)
 			sb_adds(&line, "\033[0m");
 		sb_addc(&line, ' ');
 		fixed2(&line, s->reciprocity);
 		sb_addc(&line, ' ');
 		fixed2(&line, s->response_rate);
-		snprintf(num, sizeof(num), " %-11s ", score_phase_name(s->phase));
-		sb_adds(&line, num);
+		sb_addc(&line, ' ');
+		sb_adds(&line, phase);
+		sb_addc(&line, ' ');
 		sb_adds(&line, trend_short[s->trend]);
 		sb_addc(&line, '\n');
 		fwrite(line.buf, 1, line.len, f);
@@ -559,7 +643,7 @@ void report_print_groups(FILE *f, const struct report *r, bool by_account,
 	const char **names = xcalloc(r->n + 1, sizeof(*names));
 	size_t ng = 0;
 	for (size_t i = 0; i < r->n; i++)
-		names[ng++] = by_account ? r->rows[i].account : r->rows[i].department;
+		names[ng++] = by_account ? r->rows[i]->account : r->rows[i]->department;
 	if (ng)
 		qsort(names, ng, sizeof(*names), cmp_str_ptr);
 	size_t u = 0;
@@ -573,7 +657,7 @@ void report_print_groups(FILE *f, const struct report *r, bool by_account,
 		g[i].rates = xcalloc(r->n + 1, sizeof(double));
 	}
 	for (size_t i = 0; i < r->n; i++) {
-		const char *key = by_account ? r->rows[i].account : r->rows[i].department;
+		const char *key = by_account ? r->rows[i]->account : r->rows[i]->department;
 		size_t lo = 0, hi = u;
 		while (lo < hi) {
 			size_t mid = (lo + hi) / 2;
@@ -583,7 +667,7 @@ void report_print_groups(FILE *f, const struct report *r, bool by_account,
 				hi = mid;
 		}
 		struct group *gr = &g[lo];
-		const struct score *s = &r->rows[i].s;
+		const struct score *s = &r->rows[i]->s;
 		gr->ties[gr->n] = s->tie_strength;
 		gr->rates[gr->n] = s->response_rate;
 		gr->n++;

@@ -14,6 +14,7 @@
 #include "store.h"
 
 struct report_row {
+	int64_t account_id;
 	char *account;
 	char *client;
 	char *department;
@@ -23,9 +24,10 @@ struct report_row {
 };
 
 struct report {
-	struct report_row *rows;
+	struct report_row **rows;
 	size_t n;
-	/* the rows' strings live in these chunks, freed together */
+	size_t cap;       /* room in rows */
+	/* the rows and their strings live in these chunks, freed together */
 	char **chunks;
 	size_t nchunks;
 	size_t used;      /* bytes used in the last chunk */
@@ -36,11 +38,13 @@ struct report {
  * (nothing is written). weak_only keeps the `rapport weak` selection (not
  * dormant; weak or one-sided); limit > 0 lets the store stop after the
  * limit weakest (the caller still truncates: this is a shortcut, not a
- * promise). Rows come sorted by name, or weakest first with weak_only.
+ * promise). brief: the stored scores may carry only what the tables and
+ * aggregates show (see store_each_score), not what --json and --csv need.
+ * Rows come sorted by name, or weakest first with weak_only.
  * 0 or a negative errno (the store's message says why). report_free()
  * releases it. */
 int report_load(struct store *st, const struct conf *c, int64_t as_of, bool weak_only,
-		size_t limit, struct report *ret);
+		size_t limit, bool brief, struct report *ret);
 void report_free(struct report *r);
 
 /* Keeps only the first n rows. */

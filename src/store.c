@@ -104,15 +104,34 @@ static const char *const migrations[] = {
 	"CREATE TABLE nudge_deliveries(nudge INTEGER NOT NULL REFERENCES nudges(id),"
 	" channel TEXT NOT NULL, delivered_at INTEGER NOT NULL,"
 	" PRIMARY KEY(nudge, channel)) WITHOUT ROWID;",
+	/* 2 -> 3: the weak list straight from one index, in its order, without
+	 * touching the table (SCORE_COLS_BRIEF and the row's identity) */
+	"DROP INDEX scores_weak;"
+	"CREATE INDEX scores_weak_list ON scores(tie_strength, out_weight DESC, client_name,"
+	" account_id, department, as_of, reciprocity, response_rate, answered, decided, volume,"
+	" class, one_sided, phase, trend, pending, undelivered, client_initiated,"
+	" liaison_initiated, unanswered_streak, recent, before, last_message, last_inbound)"
+	" WHERE phase <> 'dormant' AND (class = 'weak' OR one_sided);",
 };
 
-/* The score columns, in the order score_bind/score_read use them. */
-#define SCORE_COLS                                                                       \
-	"out_weight, in_weight, reciprocity, response_rate, answered, decided,"         \
-	" initiation_balance, volume, tie_strength, class, one_sided, phase, trend,"    \
-	" client_latency_hours, liaison_latency_hours, raw_rate, pending, undelivered," \
-	" client_initiated, liaison_initiated, unknown_initiated, unanswered_streak,"   \
-	" recent, before, last_message, last_inbound, one_sided_since"
+/* The score columns, in the order score_bind/score_read use them: first
+ * those the tables and aggregates show (SCORE_COLS_BRIEF), then the rest. */
+#define SCORE_COLS_BRIEF                                                                  \
+	"out_weight, reciprocity, response_rate, answered, decided, volume, tie_strength,"  \
+	" class, one_sided, phase, trend, pending, undelivered, client_initiated,"          \
+	" liaison_initiated, unanswered_streak, recent, before, last_message, last_inbound"
+#define SCORE_COLS                                                                        \
+	SCORE_COLS_BRIEF ", in_weight, initiation_balance, client_latency_hours,"            \
+			 " liaison_latency_hours, raw_rate, unknown_initiated, one_sided_since"
+
+#define SCORE_SELECT(cols) "SELECT account_id, client_name, department, as_of, " cols \
+			   ", address, computed_at FROM scores"
+#define SCORE_SELECT_BRIEF "SELECT account_id, client_name, department, as_of, " \
+			   SCORE_COLS_BRIEF " FROM scores"
+/* the weakest ?1 (all when negative), weakest first: the brief form reads
+ * the covering index scores_weak_list alone */
+#define SCORE_WEAK " WHERE phase <> 'dormant' AND (class = 'weak' OR one_sided)" \
+		   " ORDER BY tie_strength, out_weight DESC, client_name, account_id LIMIT ?1"
 
 enum stmt {
 	S_ACCOUNT_GET, S_ACCOUNT_ADD, S_FOLDER_GET, S_FOLDER_ADD, S_FOLDER_ROLE,
@@ -122,7 +141,7 @@ enum stmt {
 	S_CLIENT_ADD, S_CLIENT_ADDR_ADD, S_DEPT_ADD, S_DEPT_DOMAIN_ADD,
 	S_ACCOUNT_FIND, S_EACH_ACCOUNT, S_EACH_MSG, S_EACH_RCPT, S_EACH_REF, S_EACH_FAIL,
 	S_EACH_CLIENT_ADDR, S_EACH_DEPT_DOMAIN, S_MAIL_CLIENT_ADD, S_SCORE_PUT, S_EACH_SCORE,
-	S_EACH_WEAK, S_EACH_WEAK_TOP, S_NUDGE_PUT, S_NUDGE_RESOLVE, S_EACH_NUDGE, S_NUDGE_STATE,
+	S_EACH_WEAK, S_EACH_SCORE_BRIEF, S_EACH_WEAK_BRIEF, S_NUDGE_PUT, S_NUDGE_RESOLVE, S_EACH_NUDGE, S_NUDGE_STATE,
 	S_NUDGE_DELIVERED, S_NUDGE_FIND, S_SETTING_GET, S_SETTING_PUT, S_SCORE_PRUNE, S_SCORE_OLDEST, S_MAX_MSG, S_MAIL_ADDR_ADD, S_IDENT_DEL, S_IDENT_ADD, S_EACH_IDENT,
 	S_N
 };
@@ -245,18 +264,10 @@ static const char *const sql[S_N] = {
 			"?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,"
 			"?28,?29,?30,?31,?32,?33,?34)",
 	/* unordered: the caller sorts (it must anyway, for its own keys) */
-	[S_EACH_SCORE] = "SELECT account_id, client_name, department, address, as_of, computed_at, "
-			 SCORE_COLS " FROM scores NOT INDEXED",
-	/* every weak row: one sequential pass over the table beats hopping
-	 * through the index (the caller sorts) */
-	[S_EACH_WEAK] = "SELECT account_id, client_name, department, address, as_of, computed_at, "
-			SCORE_COLS " FROM scores NOT INDEXED WHERE phase <> 'dormant' AND"
-			" (class = 'weak' OR one_sided)",
-	/* the weakest ?1, in the partial index's order */
-	[S_EACH_WEAK_TOP] = "SELECT account_id, client_name, department, address, as_of,"
-			    " computed_at, " SCORE_COLS " FROM scores WHERE"
-			    " phase <> 'dormant' AND (class = 'weak' OR one_sided)"
-			    " ORDER BY tie_strength, out_weight DESC, client_name LIMIT ?1",
+	[S_EACH_SCORE] = SCORE_SELECT(SCORE_COLS) " NOT INDEXED",
+	[S_EACH_WEAK] = SCORE_SELECT(SCORE_COLS) SCORE_WEAK,
+	[S_EACH_SCORE_BRIEF] = SCORE_SELECT_BRIEF " NOT INDEXED",
+	[S_EACH_WEAK_BRIEF] = SCORE_SELECT_BRIEF SCORE_WEAK,
 };
 
 struct store {
@@ -434,8 +445,11 @@ int store_open(const char *path, enum store_mode mode, struct store **ret, char 
 		if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK ||
 		    run_int(q, &v) < 0 || v != STORE_SCHEMA_VERSION) {
 			*ret_error = v ? xasprintf("%s has schema version %lld, this rapport "
-						   "reads %d", path, (long long)v,
-						   STORE_SCHEMA_VERSION)
+						   "reads %d%s", path, (long long)v,
+						   STORE_SCHEMA_VERSION,
+						   v < STORE_SCHEMA_VERSION
+						   ? " (rapportd upgrades it when it next starts)"
+						   : ": upgrade rapport")
 				       : xasprintf("%s is not a rapport database (or unreadable: "
 						   "%s)", path, sqlite3_errmsg(st->db));
 			sqlite3_finalize(q);
@@ -964,18 +978,27 @@ int store_mail_client(struct store *st, const char *addr, const char *department
 static void score_bind(sqlite3_stmt *q, int i, const struct score *s)
 {
 	sqlite3_bind_double(q, i++, s->out_weight);
-	sqlite3_bind_double(q, i++, s->in_weight);
 	sqlite3_bind_double(q, i++, s->reciprocity);
 	sqlite3_bind_double(q, i++, s->response_rate);
 	sqlite3_bind_int(q, i++, s->answered);
 	sqlite3_bind_int(q, i++, s->decided);
-	sqlite3_bind_double(q, i++, s->initiation_balance);
 	sqlite3_bind_double(q, i++, s->volume);
 	sqlite3_bind_int(q, i++, s->tie_strength);
 	bind_text(q, i++, score_class_name(s->klass));
 	sqlite3_bind_int(q, i++, s->one_sided);
 	bind_text(q, i++, score_phase_name(s->phase));
 	bind_text(q, i++, score_trend_name(s->trend));
+	sqlite3_bind_int(q, i++, s->pending);
+	sqlite3_bind_int(q, i++, s->undelivered);
+	sqlite3_bind_int(q, i++, s->client_initiated);
+	sqlite3_bind_int(q, i++, s->liaison_initiated);
+	sqlite3_bind_int(q, i++, s->unanswered_streak);
+	sqlite3_bind_int(q, i++, s->recent);
+	sqlite3_bind_int(q, i++, s->before);
+	sqlite3_bind_int64(q, i++, s->last_message);
+	sqlite3_bind_int64(q, i++, s->last_inbound);
+	sqlite3_bind_double(q, i++, s->in_weight);
+	sqlite3_bind_double(q, i++, s->initiation_balance);
 	if (s->client_latency_h >= 0)
 		sqlite3_bind_double(q, i, s->client_latency_h);
 	i++;
@@ -985,29 +1008,21 @@ static void score_bind(sqlite3_stmt *q, int i, const struct score *s)
 	if (s->decided)
 		sqlite3_bind_double(q, i, (double)s->answered / s->decided);
 	i++;
-	sqlite3_bind_int(q, i++, s->pending);
-	sqlite3_bind_int(q, i++, s->undelivered);
-	sqlite3_bind_int(q, i++, s->client_initiated);
-	sqlite3_bind_int(q, i++, s->liaison_initiated);
 	sqlite3_bind_int(q, i++, s->unknown_initiated);
-	sqlite3_bind_int(q, i++, s->unanswered_streak);
-	sqlite3_bind_int(q, i++, s->recent);
-	sqlite3_bind_int(q, i++, s->before);
-	sqlite3_bind_int64(q, i++, s->last_message);
-	sqlite3_bind_int64(q, i++, s->last_inbound);
 	sqlite3_bind_int64(q, i, s->one_sided_since);
 }
 
-static void score_read(sqlite3_stmt *q, int i, struct score *s)
+/* Reads the columns of SCORE_COLS from column i on; brief: only those of
+ * SCORE_COLS_BRIEF (the others stay 0, latencies -1). Returns the index of
+ * the column after them. */
+static int score_read(sqlite3_stmt *q, int i, bool brief, struct score *s)
 {
-	*s = (struct score){0};
+	*s = (struct score){.client_latency_h = -1, .liaison_latency_h = -1};
 	s->out_weight = sqlite3_column_double(q, i++);
-	s->in_weight = sqlite3_column_double(q, i++);
 	s->reciprocity = sqlite3_column_double(q, i++);
 	s->response_rate = sqlite3_column_double(q, i++);
 	s->answered = sqlite3_column_int(q, i++);
 	s->decided = sqlite3_column_int(q, i++);
-	s->initiation_balance = sqlite3_column_double(q, i++);
 	s->volume = sqlite3_column_double(q, i++);
 	s->tie_strength = sqlite3_column_int(q, i++);
 	int k = col(q, i) ? score_class_parse(col(q, i)) : -1;
@@ -1020,24 +1035,29 @@ static void score_read(sqlite3_stmt *q, int i, struct score *s)
 	k = col(q, i) ? score_trend_parse(col(q, i)) : -1;
 	s->trend = k < 0 ? TREND_STEADY : (enum score_trend)k;
 	i++;
-	s->client_latency_h = sqlite3_column_type(q, i) == SQLITE_NULL ? -1
-								       : sqlite3_column_double(q, i);
-	i++;
-	s->liaison_latency_h = sqlite3_column_type(q, i) == SQLITE_NULL ? -1
-									: sqlite3_column_double(q, i);
-	i++;
-	i++; /* raw_rate: answered / decided again */
 	s->pending = sqlite3_column_int(q, i++);
 	s->undelivered = sqlite3_column_int(q, i++);
 	s->client_initiated = sqlite3_column_int(q, i++);
 	s->liaison_initiated = sqlite3_column_int(q, i++);
-	s->unknown_initiated = sqlite3_column_int(q, i++);
 	s->unanswered_streak = sqlite3_column_int(q, i++);
 	s->recent = sqlite3_column_int(q, i++);
 	s->before = sqlite3_column_int(q, i++);
 	s->last_message = sqlite3_column_int64(q, i++);
 	s->last_inbound = sqlite3_column_int64(q, i++);
-	s->one_sided_since = sqlite3_column_int64(q, i);
+	if (brief)
+		return i;
+	s->in_weight = sqlite3_column_double(q, i++);
+	s->initiation_balance = sqlite3_column_double(q, i++);
+	if (sqlite3_column_type(q, i) != SQLITE_NULL)
+		s->client_latency_h = sqlite3_column_double(q, i);
+	i++;
+	if (sqlite3_column_type(q, i) != SQLITE_NULL)
+		s->liaison_latency_h = sqlite3_column_double(q, i);
+	i++;
+	i++; /* raw_rate: answered / decided again */
+	s->unknown_initiated = sqlite3_column_int(q, i++);
+	s->one_sided_since = sqlite3_column_int64(q, i++);
+	return i;
 }
 
 int store_score_put(struct store *st, int64_t account, int64_t client, const char *name,
@@ -1073,21 +1093,23 @@ static void on_account_name(void *ud, int64_t id, const char *name)
 	x->name[x->n++] = xstrdup(name);
 }
 
-int store_each_score(struct store *st, bool weak_only, size_t limit, store_score_fn fn,
-		     void *ud)
+int store_each_score(struct store *st, bool weak_only, size_t limit, bool brief,
+		     store_score_fn fn, void *ud)
 {
 	/* the few account names, so that the rows need no join */
 	struct account_names an = {0};
 	if (store_each_account(st, on_account_name, &an) < 0)
 		return -EIO;
-	sqlite3_stmt *q = prep(st, !weak_only ? S_EACH_SCORE : limit ? S_EACH_WEAK_TOP : S_EACH_WEAK);
+	enum stmt which = weak_only ? (brief ? S_EACH_WEAK_BRIEF : S_EACH_WEAK)
+				    : (brief ? S_EACH_SCORE_BRIEF : S_EACH_SCORE);
+	sqlite3_stmt *q = prep(st, which);
 	int r, ret = 0;
 	if (!q) {
 		ret = -EIO;
 		goto out;
 	}
-	if (weak_only && limit)
-		sqlite3_bind_int64(q, 1, (int64_t)limit);
+	if (weak_only)
+		sqlite3_bind_int64(q, 1, limit ? (int64_t)limit : -1);
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		int64_t acc = sqlite3_column_int64(q, 0);
 		const char *aname = "";
@@ -1096,13 +1118,16 @@ int store_each_score(struct store *st, bool weak_only, size_t limit, store_score
 				aname = an.name[i];
 		struct store_score_row row = {
 			.account = aname,
+			.account_id = acc,
 			.client = col(q, 1),
 			.department = col(q, 2),
-			.address = col(q, 3),
-			.as_of = sqlite3_column_int64(q, 4),
-			.computed_at = sqlite3_column_int64(q, 5),
+			.as_of = sqlite3_column_int64(q, 3),
 		};
-		score_read(q, 6, &row.s);
+		int i = score_read(q, 4, brief, &row.s);
+		if (!brief) {
+			row.address = col(q, i);
+			row.computed_at = sqlite3_column_int64(q, i + 1);
+		}
 		if ((ret = fn(ud, &row)) < 0)
 			break;
 	}

@@ -12,7 +12,7 @@
 #include "msg.h"
 #include "score.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 
@@ -147,16 +147,19 @@ int store_scores_prune(struct store *st, int64_t account, int64_t computed_at);
 
 struct store_score_row {
 	const char *account, *client, *department, *address;
-	int64_t as_of, computed_at;
+	int64_t account_id, as_of, computed_at;
 	struct score s;
 };
 typedef int (*store_score_fn)(void *ud, const struct store_score_row *r);
-/* Every stored score, in no particular order (weak_only: the `rapport
- * weak` selection: not dormant, and weak or one-sided). With weak_only and
- * limit > 0: only the limit weakest, by tie strength, then O descending,
- * then client name. */
-int store_each_score(struct store *st, bool weak_only, size_t limit, store_score_fn fn,
-		     void *ud);
+/* Every stored score, in no particular order; weak_only: the `rapport
+ * weak` selection (not dormant, and weak or one-sided), weakest first: by
+ * tie strength, then O descending, then client name, then account id; with
+ * limit > 0 only the limit first of them. brief reads only what the tables and aggregates show
+ * (O, R, P, a, n, V, tie strength, class, one-sided, phase, trend, pending,
+ * undelivered, initiations, streak, trend counts, last dates); the other
+ * fields are 0 (latencies -1), address NULL and computed_at 0. */
+int store_each_score(struct store *st, bool weak_only, size_t limit, bool brief,
+		     store_score_fn fn, void *ud);
 
 /* ---- nudges --------------------------------------------------------------- */
 
