@@ -22,3 +22,15 @@ finish() {
 }
 RAPPORTD="$top_builddir/src/rapportd"
 RAPPORT="$top_builddir/src/rapport"
+# wait_for SECONDS COMMAND...: polls every 0.1 s until COMMAND succeeds
+wait_for() {
+	limit=$1
+	shift
+	n=0
+	while [ "$n" -lt $((limit * 10)) ]; do
+		"$@" 2>/dev/null && return 0
+		sleep 0.1
+		n=$((n + 1))
+	done
+	return 1
+}
