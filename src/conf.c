@@ -72,9 +72,9 @@ static void knobs_default(void *base, const struct knob *k, size_t n)
 
 /* ---- key tables --------------------------------------------------------- */
 
-static const char *const top_keys[] = {"database", "track_unknown", "roster_file", "ignore",
-				       "accounts", "clients", "departments", "scoring",
-				       "nudges", NULL};
+static const char *const top_keys[] = {"database", "database_group_read", "track_unknown",
+				       "roster_file", "ignore", "accounts", "clients",
+				       "departments", "scoring", "nudges", NULL};
 static const char *const account_keys[] = {
 	"name", "liaison", "identity", "host", "port", "tls", "auth", "user",
 	"password_file", "password_command", "oauth2_token_command", "ca_file",
@@ -566,6 +566,11 @@ int conf_load(const char *path, struct conf *ret, struct strlist *errors,
 		err(&x, tu, "track_unknown", "expected true or false");
 	else if (tu)
 		c.track_unknown = config_setting_get_bool(tu);
+	config_setting_t *gr = config_setting_get_member(root, "database_group_read");
+	if (gr && config_setting_type(gr) != CONFIG_TYPE_BOOL)
+		err(&x, gr, "database_group_read", "expected true or false");
+	else if (gr)
+		c.database_group_read = config_setting_get_bool(gr);
 	c.roster_file = get_string(&x, root, "roster_file", "roster_file", false);
 	get_strings(&x, root, "ignore", "ignore", false, &c.ignore);
 

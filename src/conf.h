@@ -97,6 +97,7 @@ struct conf {
 	char *path;
 	char *database;
 	bool track_unknown;
+	bool database_group_read; /* the database is created readable by the group */
 	char *roster_file;
 	struct strlist ignore;  /* lower-case glob patterns */
 	struct conf_account *accounts;

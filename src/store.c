@@ -7,6 +7,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -273,10 +274,19 @@ static const char *const sql[S_N] = {
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *st[S_N];
+	char errmsg[512];
 };
 
 const char *store_errmsg(struct store *st)
 {
+	/* SQLite says "disk I/O error"; the system's errno says which */
+	int e = sqlite3_system_errno(st->db), code = sqlite3_errcode(st->db) & 0xff;
+	if ((code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN ||
+	     code == SQLITE_READONLY) && e > 0) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "%s (%s)", sqlite3_errmsg(st->db),
+			 strerror(e));
+		return st->errmsg;
+	}
 	return sqlite3_errmsg(st->db);
 }
 
@@ -372,17 +382,19 @@ static int migrate(struct store *st, char **ret_error)
 	return 0;
 }
 
-/* Creates the directory (0750) and the file (0640) when missing; refuses a
- * world-writable directory without the sticky bit. */
-static int prepare_path(const char *path, char **ret_error)
+/* Creates the directory (0700, or 0750 with group) and the file (0600, or
+ * 0640) when missing; refuses a world-writable directory without the
+ * sticky bit. */
+static int prepare_path(const char *path, bool group, char **ret_error)
 {
+	mode_t dir_mode = group ? 0750 : 0700, file_mode = group ? 0640 : 0600;
 	char *copy = xstrdup(path);
 	char *dir = dirname(copy);
 	struct stat sb;
 	int r = 0;
 
 	if (stat(dir, &sb) < 0) {
-		if (errno != ENOENT || mkdir(dir, 0750) < 0) {
+		if (errno != ENOENT || mkdir(dir, dir_mode) < 0) {
 			r = -errno;
 			*ret_error = xasprintf("cannot create directory %s: %s", dir, strerror(errno));
 		}
@@ -392,9 +404,9 @@ static int prepare_path(const char *path, char **ret_error)
 				       "world-writable", dir);
 	}
 	if (r == 0) {
-		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, file_mode);
 		if (fd >= 0) {
-			(void)fchmod(fd, 0640); /* whatever the umask */
+			(void)fchmod(fd, file_mode); /* whatever the umask */
 			close(fd);
 		} else if (errno != EEXIST) {
 			r = -errno;
@@ -408,13 +420,14 @@ static int prepare_path(const char *path, char **ret_error)
 int store_open(const char *path, enum store_mode mode, struct store **ret, char **ret_error)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
+	bool rw = mode != STORE_RO;
 	int r;
 
-	if (mode == STORE_RW && (r = prepare_path(path, ret_error)) < 0) {
+	if (rw && (r = prepare_path(path, mode == STORE_RW_GROUP, ret_error)) < 0) {
 		free(st);
 		return r;
 	}
-	int flags = mode == STORE_RW ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+	int flags = rw ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
 	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		*ret_error = xasprintf("cannot open %s: %s", path,
 				       st->db ? sqlite3_errmsg(st->db) : "out of memory");
@@ -423,9 +436,12 @@ int store_open(const char *path, enum store_mode mode, struct store **ret, char 
 	}
 	sqlite3_busy_timeout(st->db, 10000);
 	sqlite3_extended_result_codes(st->db, 1);
-	if (mode == STORE_RW) {
+	if (rw) {
+		/* journal_size_limit: a WAL that grew while a reader held an old
+		 * snapshot is cut back once a checkpoint has caught up */
 		if (exec(st, "PRAGMA journal_mode = WAL") < 0 ||
 		    exec(st, "PRAGMA synchronous = NORMAL") < 0 ||
+		    exec(st, "PRAGMA journal_size_limit = 16777216") < 0 ||
 		    exec(st, "PRAGMA foreign_keys = ON") < 0) {
 			*ret_error = xasprintf("cannot set up %s: %s", path, store_errmsg(st));
 			store_close(st);

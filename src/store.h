@@ -16,10 +16,12 @@
 
 struct store;
 
-enum store_mode { STORE_RW, STORE_RO };
+/* STORE_RW_GROUP: read-write, and what it creates the group may read. */
+enum store_mode { STORE_RW, STORE_RO, STORE_RW_GROUP };
 
 /* Opens (RW: creating, with its directory, if needed) the database at path.
- * A new database file is 0640 and a new directory 0750; an existing
+ * A new database file is 0600 and a new directory 0700 (0640 and 0750 with
+ * STORE_RW_GROUP); an existing file or directory keeps its mode; an existing
  * directory that is world-writable without the sticky bit is refused.
  * Returns 0, or a negative errno with a malloc'd explanation in
  * *ret_error (caller frees). */
@@ -27,7 +29,8 @@ int store_open(const char *path, enum store_mode mode, struct store **ret,
 	       char **ret_error);
 /* NULL-safe. */
 void store_close(struct store *st);
-/* The last SQLite error text of st (owned by st). */
+/* The last SQLite error text of st, with the system's reason for an I/O
+ * error (owned by st, valid until the next call). */
 const char *store_errmsg(struct store *st);
 
 /* Transactions: a batch of messages and the sync state covering it commit

@@ -51,9 +51,9 @@ int main(void)
 
 	CHECK_INT(store_open(db, STORE_RW, &st, &why), 0);
 	struct stat sb;
-	CHECK(stat(db, &sb) == 0 && (sb.st_mode & 0777) == 0640);
+	CHECK(stat(db, &sb) == 0 && (sb.st_mode & 0777) == 0600);
 	char *sub = xasprintf("%s/sub", dir);
-	CHECK(stat(sub, &sb) == 0 && (sb.st_mode & 0777) == 0750);
+	CHECK(stat(sub, &sb) == 0 && (sb.st_mode & 0777) == 0700);
 	CHECK_INT(q1(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 
 	int64_t acc, inbox, sent, acc2;
@@ -139,6 +139,34 @@ int main(void)
 	CHECK(why && strstr(why, "not a rapport database"));
 	free(why);
 	why = NULL;
+
+	/* the group may read what STORE_RW_GROUP creates */
+	char *gdb = xasprintf("%s/group/rapport.db", dir);
+	CHECK_INT(store_open(gdb, STORE_RW_GROUP, &st, &why), 0);
+	store_close(st);
+	CHECK(stat(gdb, &sb) == 0 && (sb.st_mode & 0777) == 0640);
+	*strrchr(gdb, '/') = '\0';
+	CHECK(stat(gdb, &sb) == 0 && (sb.st_mode & 0777) == 0750);
+	free(gdb);
+
+	/* a schema version 2 database is brought to version 3: the weak list's
+	 * covering index replaces the old partial one */
+	sqlite3 *h;
+	CHECK_INT(sqlite3_open(db, &h), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(h, "DROP INDEX scores_weak_list; CREATE INDEX scores_weak ON"
+			       " scores(tie_strength, out_weight DESC) WHERE phase <> 'dormant'"
+			       " AND (class = 'weak' OR one_sided); PRAGMA user_version = 2",
+			       NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	CHECK(store_open(db, STORE_RO, &st, &why) < 0);
+	CHECK(why && strstr(why, "rapportd upgrades it"));
+	free(why);
+	why = NULL;
+	CHECK_INT(store_open(db, STORE_RW, &st, &why), 0);
+	store_close(st);
+	CHECK_INT(q1(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	CHECK_INT(q1(db, "SELECT count(*) FROM sqlite_master WHERE name = 'scores_weak_list'"), 1);
+	CHECK_INT(q1(db, "SELECT count(*) FROM sqlite_master WHERE name = 'scores_weak'"), 0);
 
 	/* a world-writable directory is refused */
 	char *ww = xasprintf("%s/ww", dir);
