@@ -61,6 +61,8 @@ struct acct {
 	struct imap *im;
 	char status[160];
 	int result;            /* --once: 0 synced, 1 failed */
+	bool store_failed;     /* the last connection ended on a database error */
+	int64_t scored;        /* messages up to this id are in the scores */
 };
 
 static void set_status(struct acct *ac, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -102,15 +104,29 @@ static void on_quarantine(void *ud, const char *folder, uint32_t uid, const char
 	log_warnx("%s: %s: UID %u quarantined: %s", ac->a->name, folder, uid, reason);
 }
 
-static void refresh(struct acct *ac, struct store *st, int64_t touched_after)
+/* Recomputes the scores once a day for every client, else for the clients
+ * with mail stored since the last recompute (ac->scored: the highest
+ * message id then). A failure (a full disk) changes neither mark: the next
+ * round tries again, so no client's score stays behind. */
+static void refresh(struct acct *ac, struct store *st, int64_t *last_full)
 {
+	int64_t upto = 0, now = (int64_t)time(NULL);
+	bool all = now - *last_full >= DAEMON_FULL_RECOMPUTE;
+	if (store_max_message_id(st, &upto) < 0 || (!all && upto <= ac->scored))
+		return;
 	size_t clients = 0, messages = 0;
-	int r = model_refresh(st, ac->c, ac->a->name, touched_after, &clients, &messages);
-	if (r < 0 && r != -ENOENT)
-		log_err("%s: cannot compute scores: %s", ac->a->name, store_errmsg(st));
-	else if (r == 0)
+	int r = model_refresh(st, ac->c, ac->a->name, all ? 0 : ac->scored, &clients, &messages);
+	if (r < 0 && r != -ENOENT) {
+		log_err("%s: cannot compute scores (tried again next round): %s", ac->a->name,
+			store_errmsg(st));
+		return;
+	}
+	if (r == 0)
 		log_info("%s: scores of %zu clients recomputed (%zu messages)", ac->a->name,
 			 clients, messages);
+	ac->scored = upto;
+	if (all)
+		*last_full = now;
 }
 
 /* The process's peak resident set so far, in kB (0 if unknown). */
@@ -134,9 +150,11 @@ static enum imap_fail cycle(struct acct *ac, struct sync *s, const struct strlis
 		bool interrupted = false, store_error = false;
 		uint64_t fresh = 0;
 		enum imap_fail f = sync_folder(s, folders->v[i], &fresh, &interrupted, &store_error);
-		if (store_error)
+		if (store_error) {
 			log_err("%s: %s: database error, batch not stored (retried later): %s",
 				ac->a->name, folders->v[i], store_errmsg(s->st));
+			ac->store_failed = true;
+		}
 		if (f != IMAP_OK)
 			return f;
 		if (fresh)
@@ -153,30 +171,20 @@ static enum imap_fail connected(struct acct *ac, struct store *st, struct imap *
 	struct sync s = {ac->c, ac->a, st, ac->w, im, ac->stop,
 			 {on_progress, on_notice, on_quarantine, ac}, 0, 0};
 	struct strlist folders = {0};
-	int64_t mark = 0;
 	enum imap_fail f = sync_folders(&s, &folders);
 	if (f != IMAP_OK)
 		return f;
-	store_max_message_id(st, &mark);
 	if ((f = cycle(ac, &s, &folders)) != IMAP_OK)
 		goto out;
 	log_debug("%s: sync done, %llu new messages, peak RSS so far %ld kB", ac->a->name,
 		  (unsigned long long)s.stored, peak_rss_kb());
-	time_t now = time(NULL);
-	if (now - *last_full >= DAEMON_FULL_RECOMPUTE) {
-		refresh(ac, st, 0);
-		*last_full = now;
-	} else if (s.stored) {
-		refresh(ac, st, mark);
-	}
+	refresh(ac, st, last_full);
 	if (ac->o->once)
 		goto out;
 
 	int64_t next_poll = (int64_t)time(NULL) + ac->a->poll_interval;
 	while (!*ac->stop) {
-		uint64_t before = s.stored;
-		store_max_message_id(st, &mark);
-		now = time(NULL);
+		time_t now = time(NULL);
 		if (imap_has_idle(im)) {
 			struct imap_folder_info info;
 			bool activity = false;
@@ -193,9 +201,11 @@ static enum imap_fail connected(struct acct *ac, struct store *st, struct imap *
 			 * dropped an EXISTS that came with the continuation */
 			bool interrupted, store_error;
 			f = sync_folder(&s, "INBOX", NULL, &interrupted, &store_error);
-			if (store_error)
-				log_err("%s: INBOX: database error: %s", ac->a->name,
-					store_errmsg(st));
+			if (store_error) {
+				log_err("%s: INBOX: database error, batch not stored (retried "
+					"later): %s", ac->a->name, store_errmsg(st));
+				ac->store_failed = true;
+			}
 			if (f != IMAP_OK)
 				break;
 		} else {
@@ -209,13 +219,7 @@ static enum imap_fail connected(struct acct *ac, struct store *st, struct imap *
 				break;
 			next_poll = (int64_t)time(NULL) + ac->a->poll_interval;
 		}
-		now = time(NULL);
-		if (now - *last_full >= DAEMON_FULL_RECOMPUTE) {
-			refresh(ac, st, 0);
-			*last_full = now;
-		} else if (s.stored > before) {
-			refresh(ac, st, mark);
-		}
+		refresh(ac, st, last_full);
 	}
 out:
 	sl_free(&folders);
@@ -241,6 +245,7 @@ static void *account_main(void *arg)
 	}
 	/* scores fresher than a day are not recomputed at start */
 	store_scores_oldest(st, ac->a->name, &last_full);
+	store_max_message_id(st, &ac->scored);
 	while (!*ac->stop) {
 		char *secret = NULL;
 		enum imap_fail f;
@@ -261,8 +266,11 @@ static void *account_main(void *arg)
 			pthread_mutex_lock(&ac->lock);
 			ac->im = im;
 			pthread_mutex_unlock(&ac->lock);
+			ac->store_failed = false;
 			f = connected(ac, st, im, &last_full);
-			why = f == IMAP_OK ? NULL : xstrdup(imap_error(im));
+			why = f == IMAP_OK ? NULL
+			      : ac->store_failed ? xstrdup("the database refused the batch")
+						 : xstrdup(imap_error(im));
 			pthread_mutex_lock(&ac->lock);
 			ac->im = NULL;
 			pthread_mutex_unlock(&ac->lock);
@@ -277,7 +285,10 @@ static void *account_main(void *arg)
 				}
 				continue;
 			}
-			backoff = 0; /* it worked until now: start over gently */
+			/* it worked until now: start over gently, unless the
+			 * database (a full disk) is what failed */
+			if (!ac->store_failed)
+				backoff = 0;
 		}
 		if (*ac->stop) {
 			free(why);
@@ -531,7 +542,8 @@ struct store *daemon_open_store(const struct conf *c, bool sync_roster)
 {
 	struct store *st;
 	char *why = NULL;
-	if (store_open(c->database, STORE_RW, &st, &why) < 0) {
+	if (store_open(c->database, c->database_group_read ? STORE_RW_GROUP : STORE_RW, &st,
+		       &why) < 0) {
 		log_err("%s", why);
 		free(why);
 		return NULL;

@@ -27,6 +27,7 @@ struct imap {
 	mailimap *s;
 	char *host;
 	int command_ms;
+	int read_s;               /* the read timeout */
 	_Atomic int64_t deadline; /* monotonic ms; 0 = no command running */
 	_Atomic int fd;
 	bool has_idle;
@@ -107,12 +108,24 @@ static enum imap_fail fail(struct imap *im, int r, const char *what)
 		im->retry_ms = strtoll(sugg + strlen("Suggested Backoff Time:"), NULL, 10);
 		f = IMAP_THROTTLED;
 	}
-	bool timed_out = atomic_load(&im->deadline) && imap_now_ms() > atomic_load(&im->deadline);
+	int64_t deadline = atomic_load(&im->deadline), now = imap_now_ms();
+	bool timed_out = deadline && now > deadline;
+	/* a stream error this long after the command began may be the read
+	 * timeout: libetpan reports both alike */
+	bool maybe_silent = deadline && now - (deadline - im->command_ms) >= im->read_s * 1000LL;
 	if (timed_out)
 		set_error(im, xasprintf("%s: no complete answer within %d s", what,
 					im->command_ms / 1000));
-	else if (r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_CONNECTION_REFUSED)
-		set_error(im, xasprintf("%s: connection lost or refused", what));
+	else if (r == MAILIMAP_ERROR_CONNECTION_REFUSED)
+		set_error(im, xasprintf("%s: connection refused", what));
+	else if (r == MAILIMAP_ERROR_STREAM && maybe_silent)
+		set_error(im, xasprintf("%s: connection lost, or no data for %d s", what,
+					im->read_s));
+	else if (r == MAILIMAP_ERROR_STREAM)
+		set_error(im, xasprintf("%s: connection lost", what));
+	else if (r == MAILIMAP_ERROR_SSL)
+		set_error(im, xasprintf("%s: the TLS handshake failed (the connection was lost, "
+					"or the server does not speak TLS on this port)", what));
 	else if (*resp)
 		set_error(im, xasprintf("%s failed: %s", what, resp));
 	else
@@ -212,6 +225,7 @@ enum imap_fail imap_open(const struct conf_account *a, const char *secret, int t
 
 	im->host = xstrdup(a->host);
 	im->command_ms = command_s * 1000;
+	im->read_s = timeout_s;
 	atomic_store(&im->fd, -1);
 	im->s = mailimap_new(0, NULL);
 	if (!im->s)
