@@ -277,14 +277,40 @@ struct store {
 	char errmsg[512];
 };
 
+/* Which of the database, its WAL and its directory this process may not
+ * write, and why: SQLite's "disk I/O error" does not say (its
+ * sqlite3_system_errno() is whatever errno was last, often 0). 0 when
+ * all are writable; else the errno, with the path in buf. */
+static int unwritable(struct store *st, char *buf, size_t size)
+{
+	const char *db = sqlite3_db_filename(st->db, "main");
+	if (!db || !*db)
+		return 0;
+	snprintf(buf, size, "%s", db);
+	if (access(buf, W_OK) < 0)
+		return errno;
+	snprintf(buf, size, "%s-wal", db);
+	if (access(buf, W_OK) < 0 && errno != ENOENT)
+		return errno;
+	snprintf(buf, size, "%s", db);
+	char *slash = strrchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	if (slash && access(buf, W_OK) < 0)
+		return errno;
+	return 0;
+}
+
 const char *store_errmsg(struct store *st)
 {
-	/* SQLite says "disk I/O error"; the system's errno says which */
-	int e = sqlite3_system_errno(st->db), code = sqlite3_errcode(st->db) & 0xff;
-	if ((code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN ||
-	     code == SQLITE_READONLY) && e > 0) {
-		snprintf(st->errmsg, sizeof(st->errmsg), "%s (%s)", sqlite3_errmsg(st->db),
-			 strerror(e));
+	int code = sqlite3_errcode(st->db) & 0xff;
+	char path[400];
+	int e = 0;
+	if (code == SQLITE_IOERR || code == SQLITE_READONLY || code == SQLITE_CANTOPEN)
+		e = unwritable(st, path, sizeof(path));
+	if (e) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "%s (%s: %s)", sqlite3_errmsg(st->db),
+			 path, strerror(e));
 		return st->errmsg;
 	}
 	return sqlite3_errmsg(st->db);

@@ -29,8 +29,8 @@ int store_open(const char *path, enum store_mode mode, struct store **ret,
 	       char **ret_error);
 /* NULL-safe. */
 void store_close(struct store *st);
-/* The last SQLite error text of st, with the system's reason for an I/O
- * error (owned by st, valid until the next call). */
+/* The last SQLite error text of st; after an I/O error also the file that
+ * cannot be written and why (owned by st, valid until the next call). */
 const char *store_errmsg(struct store *st);
 
 /* Transactions: a batch of messages and the sync state covering it commit

@@ -10,8 +10,10 @@
 #                        be stored)
 #   count DB SQL         the answer of one query
 #   db_eq DB SQL VALUE   succeeds when SQL answers VALUE (for wait_for)
-#   maildir_fill MBOX DIR
-#                        writes every message of MBOX as a file in DIR/cur
+#   maildir_fill MBOX DIR [TAG]
+#                        writes every message of MBOX as a file in DIR/cur,
+#                        TAG (default "fill") in each file name: fills with
+#                        other tags never collide
 
 count() { sqlite3 "$1" "$2" 2>/dev/null; }
 db_eq() { test "$(count "$1" "$2")" = "$3"; }
@@ -33,11 +35,13 @@ db_cursor_ahead() {
 }
 
 maildir_fill() {
-	python3 - "$1" "$2/cur" <<'PY'
+	python3 - "$1" "$2/cur" "${3:-fill}" <<'PY'
 import mailbox, os, sys
-for i, m in enumerate(mailbox.mbox(sys.argv[1])):
-    data = m.as_bytes()
-    with open(os.path.join(sys.argv[2], "%d.M%dP1.fill,S=%d:2,S" % (1700000000 + i, i, len(data))), "wb") as f:
+mb = mailbox.mbox(sys.argv[1])
+for i, key in enumerate(mb.iterkeys()):
+    data = mb.get_bytes(key)  # as written: no parsing (the poison messages)
+    name = "%d.M%dP1.%s,S=%d:2,S" % (1700000000 + i, i, sys.argv[3], len(data))
+    with open(os.path.join(sys.argv[2], name), "wb") as f:
         f.write(data)
 PY
 }
