@@ -85,11 +85,15 @@ dovecot_up() {
 	d=$dir
 	while [ "$d" != / ]; do chmod o+x "$d" 2>/dev/null; d=$(dirname "$d"); done
 	if [ ! -s "$dir/ssl/cert.pem" ]; then
-		# CERT_SUBJECT/CERT_SAN make a certificate for another name
-		openssl req -x509 -newkey rsa:2048 -nodes -days 3650 \
-			-subj "${CERT_SUBJECT:-/CN=localhost}" \
-			-addext "subjectAltName=${CERT_SAN:-IP:127.0.0.1,DNS:localhost}" \
-			-keyout "$dir/ssl/key.pem" -out "$dir/ssl/cert.pem" 2>/dev/null || return 1
+		# CERT_SUBJECT/CERT_SAN make a certificate for another name;
+		# CERT_EXPIRED=yes one that expired yesterday
+		openssl req -newkey rsa:2048 -nodes -subj "${CERT_SUBJECT:-/CN=localhost}" \
+			-keyout "$dir/ssl/key.pem" -out "$dir/ssl/req.csr" 2>/dev/null || return 1
+		echo "subjectAltName=${CERT_SAN:-IP:127.0.0.1,DNS:localhost}" >"$dir/ssl/ext"
+		days=3650
+		[ "${CERT_EXPIRED:-}" = yes ] && days=-1
+		openssl x509 -req -in "$dir/ssl/req.csr" -signkey "$dir/ssl/key.pem" -days $days \
+			-extfile "$dir/ssl/ext" -out "$dir/ssl/cert.pem" 2>/dev/null || return 1
 		chmod 600 "$dir/ssl/key.pem"
 	fi
 	[ -f "$dir/passwd" ] || { dovecot_user "$dir" liaison secret; dovecot_user "$dir" other other2; }
