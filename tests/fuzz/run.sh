@@ -4,7 +4,7 @@
 # Usage: run.sh BUILDDIR TARGET SECONDS [JOBS]
 set -eu
 build=$(cd "${1:?usage: run.sh BUILDDIR TARGET SECONDS}" && pwd)
-target=${2:?target: msg, mbox, conf or roster}
+target=${2:?target: msg, mbox, maildir, conf or roster}
 secs=${3:?seconds}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -12,6 +12,7 @@ CC=${CC:-clang}
 case $target in
 msg) srcs="util addr hdr dsn msg" ;;
 mbox) srcs="util addr hdr dsn msg mbox" ;;
+maildir) srcs="util addr hdr dsn msg mbox maildir" ;;
 conf | roster) srcs="util addr conf roster" ;;
 *) echo "run.sh: unknown target $target" >&2; exit 2 ;;
 esac
