@@ -222,7 +222,8 @@ static int do_import(const struct conf *c, const char *account, const char *fold
 			failed++;
 			if (r == -EBADMSG)
 				log_err("%s: not an mbox file (the first line is not a \"From \" "
-					"line) nor a maildir (no cur/ or new/)", paths[i]);
+					"separator with a sender and a date) nor a maildir (no "
+					"cur/ or new/)", paths[i]);
 			else if (r == -EIO)
 				log_err("%s: database error, this file's last batch was not "
 					"stored: %s", paths[i], store_errmsg(st));

@@ -55,7 +55,10 @@ static void make_dirs(const char *top, const char *rel)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char top[] = "/tmp/fuzz-maildir.XXXXXX";
+	/* run.sh points TMPDIR at /dev/shm: a disk is 10 times slower here */
+	const char *tmp = getenv("TMPDIR");
+	char top[256];
+	snprintf(top, sizeof(top), "%s/fuzz-maildir.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(top))
 		return 0;
 	make_dirs(top, "cur");

@@ -31,6 +31,8 @@ seeds="$here/corpus/$target"
 cd "$work"
 # libconfig's own leak on a syntax error (see tests/lsan.supp)
 export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp"
+# the maildir target writes its files: in memory, not on disk
+[ -d /dev/shm ] && export TMPDIR=/dev/shm
 # shellcheck disable=SC2086
 "$work/fuzz_$target" -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
 	-print_final_stats=1 -artifact_prefix="$work/" "$work/corpus" $seeds >"$work/fuzz.log" 2>&1 || true
