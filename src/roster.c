@@ -97,7 +97,9 @@ int roster_load(struct conf *c, const char *path, struct strlist *errors,
 	int r = read_file(path, ROSTER_MAX_BYTES, &data, &len);
 	if (r < 0) {
 		sl_take(errors, xasprintf("%s: cannot read roster: %s", path,
-					  r == -EFBIG ? "file too large" : strerror(-r)));
+					  r == -EFBIG    ? "file too large"
+					  : r == -EINVAL ? "not a regular file"
+							 : strerror(-r)));
 		return r;
 	}
 	/* a UTF-8 byte order mark from spreadsheet exports */

@@ -102,18 +102,6 @@ void sb_adds(struct sbuf *sb, const char *s)
 	sb_add(sb, s, strlen(s));
 }
 
-void sb_addi(struct sbuf *sb, long v)
-{
-	char buf[24], *p = buf + sizeof(buf);
-	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
-	do
-		*--p = (char)('0' + u % 10);
-	while (u /= 10);
-	if (v < 0)
-		*--p = '-';
-	sb_add(sb, p, (size_t)(buf + sizeof(buf) - p));
-}
-
 void sb_printf(struct sbuf *sb, const char *fmt, ...)
 {
 	va_list ap;
@@ -481,9 +469,15 @@ int iso_to_epoch(const char *s, int64_t *ret_t)
 
 int read_file(const char *path, size_t max, char **ret_data, size_t *ret_len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO named by mistake must not hang the daemon at open */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
 	struct sbuf sb = {0};
 	char buf[8192];
 	for (;;) {

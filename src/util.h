@@ -30,8 +30,6 @@ struct sbuf {
 void sb_add(struct sbuf *sb, const void *data, size_t n);
 void sb_addc(struct sbuf *sb, char c);
 void sb_adds(struct sbuf *sb, const char *s);
-/* Appends v in decimal (the reports write it thousands of times; no printf). */
-void sb_addi(struct sbuf *sb, long v);
 void sb_printf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The contents as a C string (never NULL); owned by sb. */
 const char *sb_cstr(struct sbuf *sb);
@@ -85,8 +83,9 @@ void epoch_to_iso(int64_t t, char buf[static 32]);
 /* Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS][Z]" or "now"; 0 or -EINVAL. */
 int iso_to_epoch(const char *s, int64_t *ret_t);
 
-/* Reads a whole small file (at most max bytes); 0 or negative errno
- * (-EFBIG when larger). Caller frees *ret_data. */
+/* Reads a whole small regular file (at most max bytes); 0 or negative
+ * errno (-EFBIG when larger, -EINVAL when not a regular file: a FIFO or a
+ * device would block or never end). Caller frees *ret_data. */
 int read_file(const char *path, size_t max, char **ret_data, size_t *ret_len);
 
 

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -167,6 +168,15 @@ int main(void)
 	e = load_errors("roster_file = \"roster.csv\";\n", NULL, NULL);
 	CHECK(strstr(e, "roster.csv:2: unterminated quote") != NULL);
 	free(e);
+	/* a FIFO (or a device) is refused at once, not waited on (found by
+	 * fuzzing: roster_file = "3" beside /proc/self/fd/N named fd 3) */
+	char *fifo = xasprintf("%s/fifo.csv", dir);
+	CHECK_INT(mkfifo(fifo, 0600), 0);
+	e = load_errors("roster_file = \"fifo.csv\";\n", NULL, NULL);
+	CHECK(strstr(e, "fifo.csv: cannot read roster: not a regular file") != NULL);
+	free(e);
+	unlink(fifo);
+	free(fifo);
 
 	const char *const *keys = conf_keys("scoring");
 	CHECK(keys && keys[0] && strcmp(keys[0], "window_days") == 0);
