@@ -229,37 +229,71 @@ char *report_reason(const struct score *s, int64_t as_of)
 	return sb_steal(&sb);
 }
 
-/* report_reason into a reused buffer (the weak list writes thousands). */
+/* "s" for plurals */
+static const char *plural(long n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* report_reason into a reused buffer (the weak list writes thousands, so
+ * no printf). */
 static void reason_into(struct sbuf *out, const struct score *s, int64_t as_of)
 {
 	struct sbuf sb = *out;
 	sb_reset(&sb);
 	int unanswered = s->decided - s->answered;
-	if (s->decided && unanswered == 0)
-		sb_printf(&sb, "%s %d outreach thread%s answered", s->decided == 1 ? "the" : "all",
-			  s->decided, s->decided == 1 ? "" : "s");
-	else if (s->decided)
-		sb_printf(&sb, "%d of %d outreach thread%s unanswered", unanswered, s->decided,
-			  s->decided == 1 ? "" : "s");
-	else if (s->pending)
-		sb_printf(&sb, "%d outreach thread%s awaiting an answer", s->pending,
-			  s->pending == 1 ? "" : "s");
-	else if (s->liaison_initiated == 0 && s->client_initiated == 0)
+	if (s->decided && unanswered == 0) {
+		sb_adds(&sb, s->decided == 1 ? "the " : "all ");
+		sb_addi(&sb, s->decided);
+		sb_adds(&sb, " outreach thread");
+		sb_adds(&sb, plural(s->decided));
+		sb_adds(&sb, " answered");
+	} else if (s->decided) {
+		sb_addi(&sb, unanswered);
+		sb_adds(&sb, " of ");
+		sb_addi(&sb, s->decided);
+		sb_adds(&sb, " outreach thread");
+		sb_adds(&sb, plural(s->decided));
+		sb_adds(&sb, " unanswered");
+	} else if (s->pending) {
+		sb_addi(&sb, s->pending);
+		sb_adds(&sb, " outreach thread");
+		sb_adds(&sb, plural(s->pending));
+		sb_adds(&sb, " awaiting an answer");
+	} else if (s->liaison_initiated == 0 && s->client_initiated == 0) {
 		sb_adds(&sb, "no conversation started by either side in the window");
-	else
-		sb_printf(&sb, "%d thread%s started by them, %d by you", s->client_initiated,
-			  s->client_initiated == 1 ? "" : "s", s->liaison_initiated);
-	if (s->unanswered_streak >= 2)
-		sb_printf(&sb, " (the last %d in a row)", s->unanswered_streak);
-	if (s->last_inbound)
-		sb_printf(&sb, "; last reply %ld days ago", days_ago(as_of, s->last_inbound));
-	else if (s->last_message)
+	} else {
+		sb_addi(&sb, s->client_initiated);
+		sb_adds(&sb, " thread");
+		sb_adds(&sb, plural(s->client_initiated));
+		sb_adds(&sb, " started by them, ");
+		sb_addi(&sb, s->liaison_initiated);
+		sb_adds(&sb, " by you");
+	}
+	if (s->unanswered_streak >= 2) {
+		sb_adds(&sb, " (the last ");
+		sb_addi(&sb, s->unanswered_streak);
+		sb_adds(&sb, " in a row)");
+	}
+	if (s->last_inbound) {
+		sb_adds(&sb, "; last reply ");
+		sb_addi(&sb, days_ago(as_of, s->last_inbound));
+		sb_adds(&sb, " days ago");
+	} else if (s->last_message) {
 		sb_adds(&sb, "; no reply in the window");
-	if (s->undelivered)
-		sb_printf(&sb, "; %d bounced", s->undelivered);
-	if (s->klass == CLASS_WEAK && !s->one_sided && s->phase != PHASE_DORMANT)
-		sb_printf(&sb, "; only %d message%s in 180 days", s->recent + s->before,
-			  s->recent + s->before == 1 ? "" : "s");
+	}
+	if (s->undelivered) {
+		sb_adds(&sb, "; ");
+		sb_addi(&sb, s->undelivered);
+		sb_adds(&sb, " bounced");
+	}
+	if (s->klass == CLASS_WEAK && !s->one_sided && s->phase != PHASE_DORMANT) {
+		sb_adds(&sb, "; only ");
+		sb_addi(&sb, s->recent + s->before);
+		sb_adds(&sb, " message");
+		sb_adds(&sb, plural(s->recent + s->before));
+		sb_adds(&sb, " in 180 days");
+	}
 	sb_cstr(&sb);
 	*out = sb;
 }
@@ -546,30 +580,34 @@ void report_print_clients(FILE *f, const struct report *r, enum report_format fm
 	for (size_t i = 0; i < r->n; i++) {
 		const struct report_row *row = r->rows[i];
 		const struct score *s = &row->s;
-		char name[128], dept[96], klass[16], num[16];
+		char name[128], dept[96], cls[16], phase[16];
 		static const char *const trend_short[] = {"=", "new", "up", "dn"};
+		static const char *const one_sided[] = {"weak*", "moderate*", "strong*"};
 		cell(name, sizeof(name), row->client, 24);
 		cell(dept, sizeof(dept), row->department, 16);
-		snprintf(klass, sizeof(klass), "%-8s", s->one_sided ? (s->klass == CLASS_WEAK ? "weak*"
-					: s->klass == CLASS_MODERATE ? "moderate*" : "strong*")
-				 : score_class_name(s->klass));
-		/* built piece by piece: thousands of rows, no float printf */
+		/* "moderate*" is the one class name wider than its column */
+		cell(cls, sizeof(cls), s->one_sided ? one_sided[s->klass] : score_class_name(s->klass),
+		     s->one_sided && s->klass == CLASS_MODERATE ? 9 : 8);
+		cell(phase, sizeof(phase), score_phase_name(s->phase), 11);
+		/* built piece by piece: thousands of rows, no printf */
 		sb_reset(&line);
 		sb_adds(&line, name);
 		sb_addc(&line, ' ');
 		sb_adds(&line, dept);
-		snprintf(num, sizeof(num), " %3d ", s->tie_strength);
-		sb_adds(&line, num);
+		sb_adds(&line, s->tie_strength < 10 ? "   " : s->tie_strength < 100 ? "  " : " ");
+		sb_addi(&line, s->tie_strength);
+		sb_addc(&line, ' ');
 		sb_adds(&line, colour_of(s, colour));
-		sb_adds(&line, klass);
+		sb_adds(&line, cls);
 		if (colour)
 			sb_adds(&line, "\033[0m");
 		sb_addc(&line, ' ');
 		fixed2(&line, s->reciprocity);
 		sb_addc(&line, ' ');
 		fixed2(&line, s->response_rate);
-		snprintf(num, sizeof(num), " %-11s ", score_phase_name(s->phase));
-		sb_adds(&line, num);
+		sb_addc(&line, ' ');
+		sb_adds(&line, phase);
+		sb_addc(&line, ' ');
 		sb_adds(&line, trend_short[s->trend]);
 		sb_addc(&line, '\n');
 		fwrite(line.buf, 1, line.len, f);

@@ -102,6 +102,18 @@ void sb_adds(struct sbuf *sb, const char *s)
 	sb_add(sb, s, strlen(s));
 }
 
+void sb_addi(struct sbuf *sb, long v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	sb_add(sb, p, (size_t)(buf + sizeof(buf) - p));
+}
+
 void sb_printf(struct sbuf *sb, const char *fmt, ...)
 {
 	va_list ap;

@@ -30,6 +30,8 @@ struct sbuf {
 void sb_add(struct sbuf *sb, const void *data, size_t n);
 void sb_addc(struct sbuf *sb, char c);
 void sb_adds(struct sbuf *sb, const char *s);
+/* Appends v in decimal (the reports write it thousands of times; no printf). */
+void sb_addi(struct sbuf *sb, long v);
 void sb_printf(struct sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The contents as a C string (never NULL); owned by sb. */
 const char *sb_cstr(struct sbuf *sb);

@@ -1,6 +1,8 @@
 /* Unit tests: addr (DOMAIN.md §1 address rules) and util helpers. */
 #include "config.h"
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "addr.h"
@@ -65,6 +67,20 @@ int main(void)
 	CHECK_INT(t, 1709596800 + 10 * 3600 + 20 * 60);
 	CHECK(iso_to_epoch("2024-13-05", &t) < 0);
 	CHECK(iso_to_epoch("yesterday", &t) < 0);
+
+	/* sb_addi: what printf's %ld writes */
+	struct sbuf sb = {0};
+	sb_addi(&sb, 0);
+	sb_addc(&sb, ' ');
+	sb_addi(&sb, -45);
+	sb_addc(&sb, ' ');
+	sb_addi(&sb, 1234567890123L);
+	sb_addc(&sb, ' ');
+	sb_addi(&sb, LONG_MIN);
+	char want[64];
+	snprintf(want, sizeof(want), "0 -45 1234567890123 %ld", LONG_MIN);
+	CHECK_STR(sb_cstr(&sb), want);
+	sb_free(&sb);
 
 	/* UTF-8 */
 	CHECK(utf8_valid("Gr\xc3\xbc\xc3\x9f" "e", 7));
