@@ -62,7 +62,9 @@ struct acct {
 	char status[160];
 	int result;            /* --once: 0 synced, 1 failed */
 	bool store_failed;     /* the last connection ended on a database error */
-	int64_t scored;        /* messages up to this id are in the scores */
+	bool unscored;         /* mail stored since the last recompute */
+	int64_t scored;        /* the highest message id at the last recompute */
+	uint64_t stored_seen;  /* the connection's stored count noted so far */
 };
 
 static void set_status(struct acct *ac, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -104,15 +106,26 @@ static void on_quarantine(void *ud, const char *folder, uint32_t uid, const char
 	log_warnx("%s: %s: UID %u quarantined: %s", ac->a->name, folder, uid, reason);
 }
 
-/* Recomputes the scores once a day for every client, else for the clients
- * with mail stored since the last recompute (ac->scored: the highest
- * message id then). A failure (a full disk) changes neither mark: the next
- * round tries again, so no client's score stays behind. */
+/* Notes what the connection stored since it last looked, whether or not
+ * its sync then went on to fail. */
+static void note_stored(struct acct *ac, const struct sync *s)
+{
+	if (s->stored > ac->stored_seen) {
+		ac->unscored = true;
+		ac->stored_seen = s->stored;
+	}
+}
+
+/* Recomputes the scores once a day for every client, else, when this
+ * account stored mail since, for the clients of the messages after
+ * ac->scored. A failure (a full disk) changes neither mark: the next round
+ * tries again, so no client's score stays behind, whichever connection
+ * stored its mail. */
 static void refresh(struct acct *ac, struct store *st, int64_t *last_full)
 {
 	int64_t upto = 0, now = (int64_t)time(NULL);
 	bool all = now - *last_full >= DAEMON_FULL_RECOMPUTE;
-	if (store_max_message_id(st, &upto) < 0 || (!all && upto <= ac->scored))
+	if ((!all && !ac->unscored) || store_max_message_id(st, &upto) < 0)
 		return;
 	size_t clients = 0, messages = 0;
 	int r = model_refresh(st, ac->c, ac->a->name, all ? 0 : ac->scored, &clients, &messages);
@@ -125,6 +138,7 @@ static void refresh(struct acct *ac, struct store *st, int64_t *last_full)
 		log_info("%s: scores of %zu clients recomputed (%zu messages)", ac->a->name,
 			 clients, messages);
 	ac->scored = upto;
+	ac->unscored = false;
 	if (all)
 		*last_full = now;
 }
@@ -171,10 +185,13 @@ static enum imap_fail connected(struct acct *ac, struct store *st, struct imap *
 	struct sync s = {ac->c, ac->a, st, ac->w, im, ac->stop,
 			 {on_progress, on_notice, on_quarantine, ac}, 0, 0};
 	struct strlist folders = {0};
+	ac->stored_seen = 0;
 	enum imap_fail f = sync_folders(&s, &folders);
 	if (f != IMAP_OK)
 		return f;
-	if ((f = cycle(ac, &s, &folders)) != IMAP_OK)
+	f = cycle(ac, &s, &folders);
+	note_stored(ac, &s);
+	if (f != IMAP_OK)
 		goto out;
 	log_debug("%s: sync done, %llu new messages, peak RSS so far %ld kB", ac->a->name,
 		  (unsigned long long)s.stored, peak_rss_kb());
@@ -201,6 +218,7 @@ static enum imap_fail connected(struct acct *ac, struct store *st, struct imap *
 			 * dropped an EXISTS that came with the continuation */
 			bool interrupted, store_error;
 			f = sync_folder(&s, "INBOX", NULL, &interrupted, &store_error);
+			note_stored(ac, &s);
 			if (store_error) {
 				log_err("%s: INBOX: database error, batch not stored (retried "
 					"later): %s", ac->a->name, store_errmsg(st));
@@ -215,7 +233,9 @@ static enum imap_fail connected(struct acct *ac, struct store *st, struct imap *
 		if (*ac->stop)
 			break;
 		if (time(NULL) >= next_poll) {
-			if ((f = cycle(ac, &s, &folders)) != IMAP_OK)
+			f = cycle(ac, &s, &folders);
+			note_stored(ac, &s);
+			if (f != IMAP_OK)
 				break;
 			next_poll = (int64_t)time(NULL) + ac->a->poll_interval;
 		}
