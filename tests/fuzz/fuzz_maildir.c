@@ -17,19 +17,9 @@
 
 #include "fuzz.h"
 #include "maildir.h"
-#include "msg.h"
 
 static const char *const dirs[] = {"cur", "new", ".Sent/cur", ".Sent/new", ".Lists.Ext/cur",
 				   "Archive/cur", "Archive/2023/new", "a/b/c/d/e/f/g/h/i/cur"};
-
-static int each(void *ud, const struct src_msg *m)
-{
-	struct msg rec;
-	(void)ud;
-	if (m->data && !m->header_too_large && msg_parse(m->data, m->len, &m->date, &rec) == 0)
-		msg_free(&rec);
-	return 0;
-}
 
 static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -90,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		p = z ? z + 1 : end;
 	}
-	(void)maildir_read(top, NULL, each, NULL);
+	(void)maildir_read(top, NULL, fuzz_parse_each, NULL);
 	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return 0;
 }

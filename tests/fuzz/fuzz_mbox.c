@@ -6,22 +6,13 @@
 #include "fuzz.h"
 #include "mbox.h"
 
-static int each(void *ud, const struct src_msg *m)
-{
-	struct msg rec;
-	(void)ud;
-	if (m->data && !m->header_too_large && msg_parse(m->data, m->len, &m->date, &rec) == 0)
-		msg_free(&rec);
-	return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char path[64];
 	int fd = fuzz_memfile(data, size, path);
 	if (fd < 0)
 		return 0;
-	(void)mbox_read(path, "INBOX", "inbox", each, NULL);
+	(void)mbox_read(path, "INBOX", "inbox", fuzz_parse_each, NULL);
 	close(fd);
 	return 0;
 }

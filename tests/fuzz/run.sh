@@ -20,11 +20,13 @@ work=${FUZZ_DIR:-$build/fuzz-$target}
 mkdir -p "$work/corpus" "$here/regressions/$target"
 files=
 for s in $srcs; do files="$files $top/src/$s.c"; done
+extra=
+case $target in mbox | maildir) extra="$here/parse_each.c" ;; esac
 # shellcheck disable=SC2086
 $CC -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-DSYSCONFDIR='"/etc"' -DLOCALSTATEDIR='"/var"' -I"$build" -I"$top/src" -I"$here" \
 	$(pkg-config --cflags libetpan libconfig gnutls) \
-	$files "$here/fuzz_$target.c" "$here/memfile.c" -o "$work/fuzz_$target" \
+	$files $extra "$here/fuzz_$target.c" "$here/memfile.c" -o "$work/fuzz_$target" \
 	$(pkg-config --libs libetpan libconfig gnutls)
 seeds="$here/corpus/$target"
 [ "$target" = msg ] && seeds="$top/tests/parse $top/tests/parse/real"
