@@ -609,9 +609,8 @@ static int change_nudge(struct global *g, const char *cmd, int argc, char **argv
 		return 1;
 	char *why = NULL, *old = NULL;
 	const char *path = g->db ? g->db : g->conf.database;
-	if (store_open(path, g->have_conf && g->conf.database_group_read ? STORE_RW_GROUP
-									  : STORE_RW,
-		       &g->st, &why) < 0) {
+	bool group = g->have_conf && g->conf.database_group_read;
+	if (store_open(path, group ? STORE_RW_GROUP : STORE_RW, &g->st, &why) < 0) {
 		log_err("%s", why);
 		free(why);
 		return 1;
