@@ -8,9 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "conf.h"
+#include "net.h"
 #include "roster.h"
 
 /* ---- numeric knobs, one table for scoring and nudges ------------------- */
@@ -73,6 +76,7 @@ static void knobs_default(void *base, const struct knob *k, size_t n)
 /* ---- key tables --------------------------------------------------------- */
 
 static const char *const top_keys[] = {"database", "database_group_read", "track_unknown",
+				       "command_timeout",
 				       "roster_file", "ignore", "accounts", "clients",
 				       "departments", "scoring", "nudges", NULL};
 static const char *const account_keys[] = {
@@ -272,12 +276,6 @@ static void get_knobs(struct ctx *x, const config_setting_t *g, const char *path
 
 /* ---- sections ----------------------------------------------------------- */
 
-static bool is_loopback(const char *host)
-{
-	return strcmp(host, "127.0.0.1") == 0 || strcmp(host, "::1") == 0 ||
-	       strcmp(host, "localhost") == 0;
-}
-
 static void parse_account(struct ctx *x, const config_setting_t *g, const char *path,
 			  struct conf_account *a)
 {
@@ -357,9 +355,9 @@ static void parse_account(struct ctx *x, const config_setting_t *g, const char *
 		err(x, g, path, "auth = oauth2 needs oauth2_token_command");
 	if (a->auth == CONF_AUTH_LOGIN && a->oauth2_token_command)
 		err(x, g, path, "oauth2_token_command needs auth = \"xoauth2\" or \"oauthbearer\"");
-	if (a->tls == CONF_TLS_NONE && !is_loopback(a->host))
+	if (a->tls == CONF_TLS_NONE && !net_host_is_loopback(a->host))
 		err(x, config_setting_get_member(g, "tls"), path,
-		    "tls = \"none\" is only allowed to 127.0.0.1, ::1 or localhost, not %s",
+		    "tls = \"none\" is only allowed to localhost, 127.0.0.0/8 or ::1, not %s",
 		    a->host);
 }
 
@@ -420,6 +418,7 @@ void conf_defaults(struct conf *c)
 	*c = (struct conf){0};
 	c->database = xstrdup(CONF_DEFAULT_DATABASE);
 	c->track_unknown = true;
+	c->command_timeout = 60;
 	knobs_default(&c->scoring, scoring_knobs, ARRAY_SIZE(scoring_knobs));
 	knobs_default(&c->nudges, nudge_knobs, ARRAY_SIZE(nudge_knobs));
 	c->nudges.digest_time = xstrdup("08:00");
@@ -453,26 +452,6 @@ static void check_cross(struct ctx *x, struct conf *c, config_setting_t *root)
 		    "expected \"HH:MM\"");
 }
 
-/* True if the URL's host is 127.0.0.1, ::1 or localhost. */
-static bool url_loopback(const char *url)
-{
-	const char *h = strstr(url, "://");
-	if (!h)
-		return false;
-	h += 3;
-	const char *at = strchr(h, '@');
-	const char *slash = strchr(h, '/');
-	if (at && (!slash || at < slash))
-		h = at + 1;
-	static const char *const hosts[] = {"127.0.0.1", "[::1]", "localhost"};
-	for (size_t i = 0; i < ARRAY_SIZE(hosts); i++) {
-		size_t n = strlen(hosts[i]);
-		if (strncmp(h, hosts[i], n) == 0 && (h[n] == '\0' || h[n] == ':' || h[n] == '/'))
-			return true;
-	}
-	return false;
-}
-
 static bool has_crlf(const char *s)
 {
 	return s && strpbrk(s, "\r\n") != NULL;
@@ -482,11 +461,12 @@ static bool has_crlf(const char *s)
 static void check_delivery(struct ctx *x, config_setting_t *g, const struct conf_nudges *n)
 {
 	if (n->smtp_url) {
-		bool smtps = strncmp(n->smtp_url, "smtps://", 8) == 0;
-		bool smtp = strncmp(n->smtp_url, "smtp://", 7) == 0;
-		if (!smtps && !smtp)
-			err(x, config_setting_get_member(g, "smtp_url"), "nudges",
-			    "smtp_url: expected smtps://HOST[:PORT] or smtp://HOST[:PORT]");
+		char *why = NULL;
+		if (net_url_check(n->smtp_url, NET_URL_SMTP, NULL, &why) < 0) {
+			err(x, config_setting_get_member(g, "smtp_url"), "nudges", "smtp_url: %s",
+			    why);
+			free(why);
+		}
 		if (!n->smtp_from)
 			err(x, g, "nudges", "smtp_url is set but smtp_from is missing");
 		int secrets = !!n->smtp_password_file + !!n->smtp_password_command +
@@ -511,10 +491,12 @@ static void check_delivery(struct ctx *x, config_setting_t *g, const struct conf
 			    "smtp_from: \"%s\" is not an e-mail address", n->smtp_from);
 		free(a);
 	}
-	if (n->webhook_url && strncmp(n->webhook_url, "https://", 8) != 0 &&
-	    !(strncmp(n->webhook_url, "http://", 7) == 0 && url_loopback(n->webhook_url)))
-		err(x, config_setting_get_member(g, "webhook_url"), "nudges",
-		    "webhook_url: expected https://... (http:// only to 127.0.0.1, ::1, localhost)");
+	char *why = NULL;
+	if (n->webhook_url && net_url_check(n->webhook_url, NET_URL_WEBHOOK, NULL, &why) < 0) {
+		err(x, config_setting_get_member(g, "webhook_url"), "nudges", "webhook_url: %s",
+		    why);
+		free(why);
+	}
 }
 
 /* Roster paths are relative to the configuration file's directory. */
@@ -536,15 +518,26 @@ int conf_load(const char *path, struct conf *ret, struct strlist *errors,
 	struct ctx x = {path, errors, warnings};
 	size_t before = errors->n;
 
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		int e = errno;
-		sl_take(errors, xasprintf("%s: cannot open: %s", path, strerror(e)));
-		return -e;
+	int fd;
+	struct stat sb;
+	int e = open_regular(path, false, &fd);
+	if (e < 0) {
+		sl_take(errors, xasprintf("%s: cannot open: %s", path,
+					  e == -EINVAL ? "not a regular file" : strerror(-e)));
+		return e;
 	}
-	fclose(f);
+	if (fstat(fd, &sb) == 0 && sb.st_size > CONF_MAX_BYTES) {
+		close(fd);
+		sl_take(errors, xasprintf("%s: larger than 1 MiB: refused unread", path));
+		return -EFBIG;
+	}
+	FILE *f = fdopen(fd, "r");
+	if (!f)
+		abort();
 	config_init(&cfg);
-	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+	int ok = config_read(&cfg, f);
+	fclose(f);
+	if (ok != CONFIG_TRUE) {
 		sl_take(errors, xasprintf("%s:%d: syntax error: %s",
 					  config_error_file(&cfg) ? config_error_file(&cfg) : path,
 					  config_error_line(&cfg), config_error_text(&cfg)));
@@ -566,6 +559,7 @@ int conf_load(const char *path, struct conf *ret, struct strlist *errors,
 		err(&x, tu, "track_unknown", "expected true or false");
 	else if (tu)
 		c.track_unknown = config_setting_get_bool(tu);
+	get_int(&x, root, "command_timeout", "command_timeout", 1, 3600, &c.command_timeout);
 	config_setting_t *gr = config_setting_get_member(root, "database_group_read");
 	if (gr && config_setting_type(gr) != CONFIG_TYPE_BOOL)
 		err(&x, gr, "database_group_read", "expected true or false");

@@ -10,6 +10,10 @@
 
 #define CONF_DEFAULT_PATH SYSCONFDIR "/rapport/rapport.conf"
 #define CONF_DEFAULT_DATABASE LOCALSTATEDIR "/lib/rapport/rapport.db"
+/* The largest configuration or roster file read: libconfig's parser
+ * takes time quadratic in a string's length, so a bigger file is refused
+ * before parsing. */
+#define CONF_MAX_BYTES (1024 * 1024)
 
 enum conf_tls { CONF_TLS_IMPLICIT, CONF_TLS_STARTTLS, CONF_TLS_NONE };
 enum conf_auth { CONF_AUTH_LOGIN, CONF_AUTH_XOAUTH2, CONF_AUTH_OAUTHBEARER };
@@ -98,6 +102,7 @@ struct conf {
 	char *database;
 	bool track_unknown;
 	bool database_group_read; /* the database is created readable by the group */
+	int command_timeout;      /* seconds a password or token command may run */
 	char *roster_file;
 	struct strlist ignore;  /* lower-case glob patterns */
 	struct conf_account *accounts;

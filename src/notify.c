@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "addr.h"
+#include "net.h"
 #include "notify.h"
 #include "nudge.h"
 #include "report.h"
@@ -156,24 +157,52 @@ static size_t read_cb(char *buf, size_t size, size_t n, void *ud)
 	return k;
 }
 
-static bool loopback_url(const char *url)
+/* What every delivery connection shares: bounded in time, TLS 1.2 or
+ * later with the chain and host name verified, no signals. */
+static void curl_common(CURL *h, char *err, const char *ca_file)
 {
-	const char *h = strstr(url, "://");
-	if (!h)
-		return false;
-	h += 3;
-	return strncmp(h, "127.0.0.1", 9) == 0 || strncmp(h, "localhost", 9) == 0 ||
-	       strncmp(h, "[::1]", 5) == 0;
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, err);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, NOTIFY_TIMEOUT);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 20L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, ca_file);
 }
 
-static int send_mail(const struct conf *c, const char *to, const char *msg, char **ret_error)
+/* libcurl's failure, with what a TLS failure may mean. */
+static char *curl_failure(const char *what, CURLcode r, const char *err)
+{
+	bool tls = r == CURLE_SSL_CONNECT_ERROR || r == CURLE_PEER_FAILED_VERIFICATION ||
+		   r == CURLE_SSL_CACERT_BADFILE;
+	return xasprintf("%s: %s%s%s%s", what, curl_easy_strerror(r), *err ? ": " : "", err,
+			 r == CURLE_SSL_CONNECT_ERROR
+				 ? " (rapport requires TLS 1.2 or later and a verified certificate)"
+			 : tls ? " (the certificate is checked against the system CAs or the "
+				 "configured CA file)"
+			       : "");
+}
+
+static int send_mail(const struct conf *c, const char *to, const char *msg, volatile int *stop,
+		     char **ret_error)
 {
 	const struct conf_nudges *n = &c->nudges;
+	/* the same test as --check-config: a URL it refused is never used */
+	bool loopback = false;
+	char *why_url = NULL;
+	if (net_url_check(n->smtp_url, NET_URL_SMTP, &loopback, &why_url) < 0) {
+		*ret_error = xasprintf("smtp_url: %s", why_url);
+		free(why_url);
+		return -EINVAL;
+	}
 	char *secret = NULL, *why = NULL;
 	if (n->smtp_user) {
 		struct secret_source src = {"SMTP", n->smtp_password_file, n->smtp_password_command,
-					    n->smtp_oauth2_token_command, "smtp"};
-		if (secret_lookup(&src, &secret, &why) < 0) {
+					    n->smtp_oauth2_token_command, "smtp",
+					    c->command_timeout};
+		if (secret_lookup(&src, stop, &secret, &why) < 0) {
 			*ret_error = why;
 			return -ECOMM;
 		}
@@ -195,17 +224,9 @@ static int send_mail(const struct conf *c, const char *to, const char *msg, char
 	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(h, CURLOPT_READFUNCTION, read_cb);
 	curl_easy_setopt(h, CURLOPT_READDATA, &u);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, err);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, NOTIFY_TIMEOUT);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 20L);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_common(h, err, n->smtp_ca_file);
 	/* STARTTLS is required, except to a server on this machine */
-	curl_easy_setopt(h, CURLOPT_USE_SSL, loopback_url(n->smtp_url) ? (long)CURLUSESSL_TRY
-								   : (long)CURLUSESSL_ALL);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (n->smtp_ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, n->smtp_ca_file);
+	curl_easy_setopt(h, CURLOPT_USE_SSL, loopback ? (long)CURLUSESSL_TRY : (long)CURLUSESSL_ALL);
 	if (n->smtp_user) {
 		curl_easy_setopt(h, CURLOPT_USERNAME, n->smtp_user);
 		if (n->smtp_auth && strcmp(n->smtp_auth, "xoauth2") == 0) {
@@ -224,8 +245,9 @@ static int send_mail(const struct conf *c, const char *to, const char *msg, char
 	free(from);
 	free(rcpt);
 	if (r != CURLE_OK) {
-		*ret_error = xasprintf("SMTP %s: %s%s%s", n->smtp_url, curl_easy_strerror(r),
-				       *err ? ": " : "", err);
+		char *what = xasprintf("SMTP %s", n->smtp_url);
+		*ret_error = curl_failure(what, r, err);
+		free(what);
 		return -ECOMM;
 	}
 	return 0;
@@ -285,6 +307,13 @@ static size_t discard(char *p, size_t size, size_t n, void *ud)
 static int post_json(const struct conf *c, const char *json, char **ret_error)
 {
 	const struct conf_nudges *n = &c->nudges;
+	bool loopback = false;
+	char *why_url = NULL;
+	if (net_url_check(n->webhook_url, NET_URL_WEBHOOK, &loopback, &why_url) < 0) {
+		*ret_error = xasprintf("webhook_url: %s", why_url);
+		free(why_url);
+		return -EINVAL;
+	}
 	CURL *h = curl_easy_init();
 	if (!h) {
 		*ret_error = xstrdup("cannot set up libcurl");
@@ -293,19 +322,11 @@ static int post_json(const struct conf *c, const char *json, char **ret_error)
 	char err[CURL_ERROR_SIZE] = "";
 	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
 	curl_easy_setopt(h, CURLOPT_URL, n->webhook_url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, loopback_url(n->webhook_url) ? "http,https"
-										 : "https");
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, loopback ? "http,https" : "https");
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, err);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, NOTIFY_TIMEOUT);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 20L);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (n->webhook_ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, n->webhook_ca_file);
+	curl_common(h, err, n->webhook_ca_file);
 	CURLcode r = curl_easy_perform(h);
 	long code = 0;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
@@ -314,7 +335,7 @@ static int post_json(const struct conf *c, const char *json, char **ret_error)
 	/* a 2xx answer means the server took it, even if the connection then
 	 * ended badly: sending it again would deliver it twice */
 	if (r != CURLE_OK && (code < 200 || code > 299)) {
-		*ret_error = xasprintf("webhook: %s%s%s", curl_easy_strerror(r), *err ? ": " : "", err);
+		*ret_error = curl_failure("webhook", r, err);
 		return -ECOMM;
 	}
 	if (code < 200 || code > 299) {
@@ -371,7 +392,8 @@ static int count_open(void *ud, const struct store_nudge_row *r)
 }
 
 int notify_digest(struct store *st, const struct conf *c, const struct conf_account *a,
-		  enum notify_channel ch, int64_t now, size_t *ret_sent, char **ret_error)
+		  enum notify_channel ch, int64_t now, volatile int *stop, size_t *ret_sent,
+		  char **ret_error)
 {
 	const char *chan = notify_channel_name(ch);
 	struct items x = {NULL, 0, now};
@@ -401,7 +423,7 @@ int notify_digest(struct store *st, const struct conf *c, const struct conf_acco
 	if (ch == NOTIFY_EMAIL) {
 		char *body = digest_text(&x, a, open - x.n, "\r\n");
 		char *msg = mail_message(c, a, to, body, x.n);
-		r = send_mail(c, to, msg, ret_error);
+		r = send_mail(c, to, msg, stop, ret_error);
 		free(body);
 		free(msg);
 	} else {

@@ -24,9 +24,13 @@ bool notify_enabled(const struct conf *c, enum notify_channel ch);
  * Returns 0 (with *ret_sent the number of nudges delivered), -EINVAL for
  * a value that would inject a header line (refused before libcurl sees
  * it), -EIO for a database error, or -ECOMM when the server refused or
- * could not be reached; *ret_error explains (never a secret). */
+ * could not be reached; *ret_error explains (never a secret). stop (may
+ * be NULL) cuts a running SMTP secret helper short when it turns
+ * non-zero. The URLs are checked again with net_url_check(), the test
+ * --check-config applies, before anything is sent. */
 int notify_digest(struct store *st, const struct conf *c, const struct conf_account *a,
-		  enum notify_channel ch, int64_t now, size_t *ret_sent, char **ret_error);
+		  enum notify_channel ch, int64_t now, volatile int *stop, size_t *ret_sent,
+		  char **ret_error);
 
 /* The settings key remembering the last local day the digest of account
  * on ch was handled ("digest:ACCOUNT:CHANNEL"). Caller frees. */

@@ -101,8 +101,8 @@ int main(void)
 		     "e-mail address");
 	expect_error("accounts = ( { name = \"a\"; identity = [\"a@x.example\"];\n"
 		     "  host = \"imap.x.example\"; user = \"a\"; tls = \"none\"; } );\n",
-		     "rapport.conf:2: accounts.[0]: tls = \"none\" is only allowed to 127.0.0.1, "
-		     "::1 or localhost, not imap.x.example");
+		     "rapport.conf:2: accounts.[0]: tls = \"none\" is only allowed to localhost, "
+		     "127.0.0.0/8 or ::1, not imap.x.example");
 	expect_error("accounts = ( { name = \"a\"; identity = [\"a@x.example\"];\n"
 		     "  host = \"imap.x.example\"; } );\n",
 		     "rapport.conf:1: accounts.[0]: host is set but user is missing");
