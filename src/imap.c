@@ -14,7 +14,8 @@
 #include <libetpan/libetpan.h>
 
 #include "imap.h"
-#include "tls.h"
+#include "net.h"
+#include "stream.h"
 
 /* The header fields rapport reads (see msg.c); nothing else is fetched. */
 static const char *const header_fields[] = {
@@ -22,6 +23,14 @@ static const char *const header_fields[] = {
 	"In-Reply-To", "References", "List-Id", "List-Post", "Precedence",
 	"Auto-Submitted", "X-Autoreply", "X-Autorespond", "Content-Type", "Received",
 };
+
+/* The most one response may take: a message's header fields (fetched as
+ * a partial of MSG_MAX_HEADER + 1 bytes, so that a larger block is still
+ * recognised) and the start of a report body, with room for the rest of
+ * the response line. SEARCH answers one line for the whole folder and gets
+ * room for every UID its EXISTS allows, up to IMAP_MAX_SEARCH. */
+#define IMAP_MAX_RESPONSE ((size_t)MSG_MAX_HEADER + 1 + MSG_MAX_BODY_SCAN + 65536)
+#define IMAP_MAX_SEARCH ((size_t)64 << 20)
 
 struct imap {
 	mailimap *s;
@@ -31,6 +40,7 @@ struct imap {
 	_Atomic int64_t deadline; /* monotonic ms; 0 = no command running */
 	_Atomic int fd;
 	bool has_idle;
+	uint32_t exists;          /* of the examined folder, for the SEARCH bound */
 	char *error;
 	int64_t retry_ms;
 };
@@ -113,7 +123,13 @@ static enum imap_fail fail(struct imap *im, int r, const char *what)
 	/* a stream error this long after the command began may be the read
 	 * timeout: libetpan reports both alike */
 	bool maybe_silent = deadline && now - (deadline - im->command_ms) >= im->read_s * 1000LL;
-	if (timed_out)
+	size_t limit = 0;
+	mailstream_low *low = im->s && im->s->imap_stream ? mailstream_get_low(im->s->imap_stream)
+							     : NULL;
+	if (low && stream_overflowed(low, &limit))
+		set_error(im, xasprintf("%s: the server sent more than %zu bytes for one response; "
+					"connection dropped", what, limit));
+	else if (timed_out)
 		set_error(im, xasprintf("%s: no complete answer within %d s", what,
 					im->command_ms / 1000));
 	else if (r == MAILIMAP_ERROR_CONNECTION_REFUSED)
@@ -135,37 +151,17 @@ static enum imap_fail fail(struct imap *im, int r, const char *what)
 	return f;
 }
 
-static void sni(struct mailstream_ssl_context *ctx, void *data)
+static mailstream_low *low_of(const struct imap *im)
 {
-	mailstream_ssl_set_server_name(ctx, data);
+	return im->s && im->s->imap_stream ? mailstream_get_low(im->s->imap_stream) : NULL;
 }
 
-static int stream_fd(mailimap *s)
+/* Before a command: the response bound that fits it. */
+static void limit(struct imap *im, size_t bytes)
 {
-	mailstream_low *low = s->imap_stream ? mailstream_get_low(s->imap_stream) : NULL;
-	return low ? mailstream_low_get_fd(low) : -1;
-}
-
-static enum imap_fail verify(struct imap *im, const struct conf_account *a)
-{
-	carray *chain = mailstream_get_certificate_chain(im->s->imap_stream);
-	size_t n = chain ? carray_count(chain) : 0;
-	struct tls_der *der = xcalloc(n + 1, sizeof(*der));
-	for (size_t i = 0; i < n; i++) {
-		MMAPString *c = carray_get(chain, (unsigned)i);
-		der[i].data = (const unsigned char *)c->str;
-		der[i].len = c->len;
-	}
-	char *why = NULL;
-	int r = tls_verify(der, n, a->host, a->ca_file, &why);
-	free(der);
-	if (chain)
-		mailstream_certificate_chain_free(chain);
-	if (r < 0) {
-		set_error(im, why);
-		return IMAP_TLS;
-	}
-	return IMAP_OK;
+	mailstream_low *low = low_of(im);
+	if (low)
+		stream_set_limit(low, bytes);
 }
 
 /* AUTHENTICATE OAUTHBEARER (RFC 7628) with the initial response on the
@@ -233,17 +229,36 @@ enum imap_fail imap_open(const struct conf_account *a, const char *secret, int t
 	mailimap_set_timeout(im->s, timeout_s); /* applies to streams made after it */
 
 	begin(im);
-	if (a->tls == CONF_TLS_IMPLICIT)
-		r = mailimap_ssl_connect_with_callback(im->s, a->host, (uint16_t)a->port, sni,
-						       im->host);
-	else
-		r = mailimap_socket_connect(im->s, a->host, (uint16_t)a->port);
-	if (r != MAILIMAP_NO_ERROR && r != MAILIMAP_NO_ERROR_AUTHENTICATED &&
-	    r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
-		f = fail(im, r, a->tls == CONF_TLS_IMPLICIT ? "TLS connection" : "connection");
+	int fd = -1;
+	char *why = NULL;
+	if ((r = net_connect(a->host, a->port, timeout_s, &fd, &why)) < 0) {
+		set_error(im, why);
+		end(im);
+		f = IMAP_TEMPORARY;
 		goto out;
 	}
-	atomic_store(&im->fd, stream_fd(im->s));
+	atomic_store(&im->fd, fd);
+	mailstream_low *low = stream_new(fd, timeout_s, IMAP_MAX_RESPONSE);
+	/* implicit TLS: verified before even the greeting is read */
+	if (a->tls == CONF_TLS_IMPLICIT && (r = stream_start_tls(low, a->host, a->ca_file,
+								&why)) < 0) {
+		mailstream_low_free(low);
+		atomic_store(&im->fd, -1);
+		set_error(im, xasprintf("%s:%d: %s", a->host, a->port, why));
+		free(why);
+		end(im);
+		f = r == -ETIMEDOUT ? IMAP_TEMPORARY : IMAP_TLS;
+		goto out;
+	}
+	mailstream *stream = mailstream_new(low, 8192);
+	if (!stream)
+		abort();
+	r = mailimap_connect(im->s, stream);
+	if (r != MAILIMAP_NO_ERROR && r != MAILIMAP_NO_ERROR_AUTHENTICATED &&
+	    r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
+		f = fail(im, r, "greeting");
+		goto out;
+	}
 
 	if (a->tls == CONF_TLS_STARTTLS) {
 		struct mailimap_capability_data *cap = NULL;
@@ -258,17 +273,26 @@ enum imap_fail imap_open(const struct conf_account *a, const char *secret, int t
 			f = IMAP_CONFIG;
 			goto out;
 		}
-		r = mailimap_socket_starttls_with_callback(im->s, sni, im->host);
-		if (r != MAILIMAP_NO_ERROR) {
+		if ((r = mailimap_starttls(im->s)) != MAILIMAP_NO_ERROR) {
 			f = fail(im, r, "STARTTLS");
 			goto out;
 		}
-		atomic_store(&im->fd, stream_fd(im->s));
+		/* bytes that came in clear after the answer would be read as
+		 * if they had come through TLS (CVE-2011-0411's class) */
+		if (im->s->imap_stream->read_buffer_len > 0) {
+			set_error(im, xasprintf("%s:%d sent data in clear text after accepting "
+						"STARTTLS; refusing the connection", a->host, a->port));
+			f = IMAP_TLS;
+			goto out;
+		}
+		if ((r = stream_start_tls(low, a->host, a->ca_file, &why)) < 0) {
+			set_error(im, xasprintf("%s:%d: %s", a->host, a->port, why));
+			free(why);
+			end(im);
+			f = r == -ETIMEDOUT ? IMAP_TEMPORARY : IMAP_TLS;
+			goto out;
+		}
 	}
-	/* libetpan accepted whatever certificate came: check it now, before
-	 * any credential goes out */
-	if (a->tls != CONF_TLS_NONE && (f = verify(im, a)) != IMAP_OK)
-		goto out;
 
 	struct mailimap_capability_data *cap = NULL;
 	if ((r = mailimap_capability(im->s, &cap)) != MAILIMAP_NO_ERROR) {
@@ -397,6 +421,7 @@ enum imap_fail imap_examine(struct imap *im, const char *folder, struct imap_fol
 		ret->uidnext = si->sel_uidnext;
 		ret->exists = si->sel_exists;
 	}
+	im->exists = ret->exists;
 	return IMAP_OK;
 }
 
@@ -404,6 +429,61 @@ static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 	return x < y ? -1 : x > y;
+}
+
+static struct mailimap_set *uid_set(const uint32_t *uids, size_t n)
+{
+	struct mailimap_set *set = mailimap_set_new_empty();
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j + 1 < n && uids[j + 1] == uids[j] + 1)
+			j++;
+		if (j == i)
+			mailimap_set_add_single(set, uids[i]);
+		else
+			mailimap_set_add_interval(set, uids[i], uids[j]);
+		i = j + 1;
+	}
+	return set;
+}
+
+/* Runs UID SEARCH key (freed here): the UIDs >= from, and, when only is
+ * set, among only[0..nonly) (ascending), sorted, without repeats. */
+static enum imap_fail run_search(struct imap *im, struct mailimap_search_key *key,
+				 uint32_t from, const uint32_t *only, size_t nonly,
+				 uint32_t **ret_uids, size_t *ret_n)
+{
+	clist *result = NULL;
+	/* "4294967295 " per message EXISTS reports, within reason */
+	size_t bound = (size_t)im->exists * 11 + 65536;
+	limit(im, bound < IMAP_MAX_SEARCH ? bound : IMAP_MAX_SEARCH);
+	begin(im);
+	int r = mailimap_uid_search(im->s, NULL, key, &result);
+	limit(im, IMAP_MAX_RESPONSE);
+	mailimap_search_key_free(key);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(im, r, "UID SEARCH");
+	end(im);
+	size_t n = 0;
+	uint32_t *uids = xcalloc((result ? (size_t)clist_count(result) : 0) + 1, sizeof(*uids));
+	for (clistiter *it = result ? clist_begin(result) : NULL; it; it = clist_next(it)) {
+		uint32_t u = *(uint32_t *)clist_content(it);
+		/* "UID n:*" also answers the highest UID when it is below n */
+		if (u >= from && u > 0 &&
+		    (!only || bsearch(&u, only, nonly, sizeof(u), cmp_u32)))
+			uids[n++] = u;
+	}
+	if (result)
+		mailimap_search_result_free(result);
+	qsort(uids, n, sizeof(*uids), cmp_u32);
+	/* a server may name a UID twice */
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (k == 0 || uids[i] != uids[k - 1])
+			uids[k++] = uids[i];
+	*ret_uids = uids;
+	*ret_n = k;
+	return IMAP_OK;
 }
 
 enum imap_fail imap_search(struct imap *im, int64_t since, uint32_t from, uint32_t **ret_uids,
@@ -419,27 +499,19 @@ enum imap_fail imap_search(struct imap *im, int64_t since, uint32_t from, uint32
 	} else {
 		key = mailimap_search_key_new_uid(mailimap_set_new_interval(from ? from : 1, 0));
 	}
-	clist *result = NULL;
-	begin(im);
-	int r = mailimap_uid_search(im->s, NULL, key, &result);
-	mailimap_search_key_free(key);
-	if (r != MAILIMAP_NO_ERROR)
-		return fail(im, r, "UID SEARCH");
-	end(im);
-	size_t n = 0;
-	uint32_t *uids = xcalloc((result ? (size_t)clist_count(result) : 0) + 1, sizeof(*uids));
-	for (clistiter *it = result ? clist_begin(result) : NULL; it; it = clist_next(it)) {
-		uint32_t u = *(uint32_t *)clist_content(it);
-		/* "UID n:*" also answers the highest UID when it is below n */
-		if (u >= from && u > 0)
-			uids[n++] = u;
+	return run_search(im, key, from, NULL, 0, ret_uids, ret_n);
+}
+
+enum imap_fail imap_search_present(struct imap *im, const uint32_t *uids, size_t n,
+				   uint32_t **ret_uids, size_t *ret_n)
+{
+	if (n == 0) {
+		*ret_uids = xcalloc(1, sizeof(**ret_uids));
+		*ret_n = 0;
+		return IMAP_OK;
 	}
-	if (result)
-		mailimap_search_result_free(result);
-	qsort(uids, n, sizeof(*uids), cmp_u32);
-	*ret_uids = uids;
-	*ret_n = n;
-	return IMAP_OK;
+	return run_search(im, mailimap_search_key_new_uid(uid_set(uids, n)), 1, uids, n,
+			  ret_uids, ret_n);
 }
 
 /* ---- fetching ----------------------------------------------------------- */
@@ -448,6 +520,8 @@ struct fetch_ctx {
 	struct imap_msg *m;
 	size_t n, cap;
 	bool body_pass;
+	const uint32_t *want;   /* the UIDs asked for, ascending */
+	size_t nwant;
 };
 
 static int64_t imap_date_to_epoch(const struct mailimap_date_time *d)
@@ -462,12 +536,22 @@ static int64_t imap_date_to_epoch(const struct mailimap_date_time *d)
 			      d->dt_sec) - (d->dt_zone < 0 ? -off : off);
 }
 
-static struct imap_msg *entry(struct fetch_ctx *x, uint32_t uid)
+static bool wanted(const struct fetch_ctx *x, uint32_t uid)
 {
+	return bsearch(&uid, x->want, x->nwant, sizeof(uid), cmp_u32) != NULL;
+}
+
+/* The entry of a UID that was asked for, made on its first answer with
+ * header data; NULL for anything else (untrusted: a server may answer
+ * UIDs nobody asked for, or FLAGS changes of other messages). */
+static struct imap_msg *entry(struct fetch_ctx *x, uint32_t uid, bool has_part)
+{
+	if (!wanted(x, uid))
+		return NULL;
 	for (size_t i = x->n; i > 0; i--)
 		if (x->m[i - 1].uid == uid)
 			return &x->m[i - 1];
-	if (x->body_pass)
+	if (x->body_pass || !has_part)
 		return NULL; /* the body pass only completes known entries */
 	if (x->n == x->cap) {
 		x->cap = x->cap ? x->cap * 2 : 64;
@@ -504,14 +588,16 @@ static void on_att(struct mailimap_msg_att *att, void *ud)
 	}
 	if (!uid)
 		return;
-	struct imap_msg *m = entry(x, uid);
+	struct imap_msg *m = entry(x, uid, part != NULL);
 	if (!m)
 		return;
-	if (idate)
+	if (idate && !m->internal_date)
 		m->internal_date = idate;
 	if (!part)
 		return;
 	if (x->body_pass) {
+		if (m->bounce_body)
+			return; /* answered twice: the first answer stands */
 		if (plen > MSG_MAX_BODY_SCAN)
 			plen = MSG_MAX_BODY_SCAN;
 		m->data = xrealloc(m->data, m->len + plen + 1);
@@ -520,25 +606,11 @@ static void on_att(struct mailimap_msg_att *att, void *ud)
 		m->data[m->len] = '\0';
 		m->bounce_body = true;
 	} else if (!m->data) {
+		if (plen > (size_t)MSG_MAX_HEADER + 1)
+			plen = (size_t)MSG_MAX_HEADER + 1;
 		m->data = xstrndup(part, plen);
 		m->len = plen;
 	}
-}
-
-static struct mailimap_set *uid_set(const uint32_t *uids, size_t n)
-{
-	struct mailimap_set *set = mailimap_set_new_empty();
-	for (size_t i = 0; i < n;) {
-		size_t j = i;
-		while (j + 1 < n && uids[j + 1] == uids[j] + 1)
-			j++;
-		if (j == i)
-			mailimap_set_add_single(set, uids[i]);
-		else
-			mailimap_set_add_interval(set, uids[i], uids[j]);
-		i = j + 1;
-	}
-	return set;
 }
 
 /* libetpan 1.9.4 hands FETCH items to the handler only while a progress
@@ -606,9 +678,14 @@ enum imap_fail imap_fetch(struct imap *im, const uint32_t *uids, size_t n,
 	struct mailimap_fetch_type *type = mailimap_fetch_type_new_fetch_att_list_empty();
 	mailimap_fetch_type_new_fetch_att_list_add(type, mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(type, mailimap_fetch_att_new_internaldate());
+	/* one byte more than is parsed: a larger block is still recognised
+	 * as such, and no conforming answer passes IMAP_MAX_RESPONSE */
 	mailimap_fetch_type_new_fetch_att_list_add(
-		type, mailimap_fetch_att_new_body_peek_section(
-			      mailimap_section_new_header_fields(mailimap_header_list_new(names))));
+		type, mailimap_fetch_att_new_body_peek_section_partial(
+			      mailimap_section_new_header_fields(mailimap_header_list_new(names)), 0,
+			      MSG_MAX_HEADER + 1));
+	x.want = uids;
+	x.nwant = n;
 	enum imap_fail f = run_fetch(im, uid_set(uids, n), type, &x, "UID FETCH");
 
 	/* second pass: the start of the body of what may be a bounce */
@@ -625,6 +702,8 @@ enum imap_fail imap_fetch(struct imap *im, const uint32_t *uids, size_t n,
 			type, mailimap_fetch_att_new_body_peek_section_partial(
 				      mailimap_section_new_text(), 0, MSG_MAX_BODY_SCAN));
 		x.body_pass = true;
+		x.want = b;
+		x.nwant = nb;
 		f = run_fetch(im, uid_set(b, nb), type, &x, "UID FETCH (report body)");
 	}
 	free(b);
@@ -664,7 +743,8 @@ enum imap_fail imap_idle(struct imap *im, int timeout_s, volatile int *stop, boo
 	int64_t until = imap_now_ms() + (int64_t)timeout_s * 1000;
 	/* a notice may already sit in libetpan's buffer, read together with
 	 * the continuation line */
-	if (im->s->imap_stream && im->s->imap_stream->read_buffer_len > 0)
+	if ((im->s->imap_stream && im->s->imap_stream->read_buffer_len > 0) ||
+	    (low_of(im) && stream_pending(low_of(im))))
 		*ret_activity = true;
 	while (!*ret_activity && !(stop && *stop) && imap_now_ms() < until) {
 		struct pollfd p = {fd, POLLIN, 0};

@@ -5,6 +5,10 @@
  * EXAMINE, UID SEARCH, UID FETCH of header fields (streamed), IDLE.
  * Nothing here stores, expunges or sets \Seen.
  *
+ * The connection is rapport's own (net.c, stream.c): TLS 1.2 or later,
+ * verified before the greeting is read, and a bound on the bytes of any
+ * one server response, so that libetpan never buffers more than that.
+ *
  * Every blocking call carries a deadline: another thread may call
  * imap_enforce_deadline() periodically, which shuts the socket down when a
  * command has run past it, so a server that drips one byte at a time
@@ -72,9 +76,15 @@ struct imap_folder_info {
 enum imap_fail imap_examine(struct imap *im, const char *folder, struct imap_folder_info *ret);
 
 /* UID SEARCH SINCE day (when since > 0), or UID SEARCH UID from:* (since
- * 0): the UIDs in ascending order, only those >= from. Caller frees. */
+ * 0): the UIDs in ascending order without repeats, only those >= from.
+ * Caller frees. */
 enum imap_fail imap_search(struct imap *im, int64_t since, uint32_t from, uint32_t **ret_uids,
 			   size_t *ret_n);
+
+/* Which of uids[0..n) (ascending) the folder still holds: UID SEARCH UID
+ * of that set, keeping only UIDs of the set. Caller frees. */
+enum imap_fail imap_search_present(struct imap *im, const uint32_t *uids, size_t n,
+				   uint32_t **ret_uids, size_t *ret_n);
 
 /* One fetched message: its header fields (and, for a possible bounce, the
  * start of its body appended after the empty line), INTERNALDATE. */
@@ -85,10 +95,15 @@ struct imap_msg {
 	size_t len;
 	bool bounce_body;      /* data holds body bytes after the header */
 };
-/* Fetches uids[0..n) (the header fields rapport reads, INTERNALDATE) as
+/* Fetches uids[0..n) (ascending, no repeats: the header fields rapport
+ * reads, at most MSG_MAX_HEADER + 1 bytes of them, and INTERNALDATE) as
  * the response streams in; then, for those that look like bounces, the
  * first MSG_MAX_BODY_SCAN bytes of their body. *ret is an array of n
- * entries at most, in UID order; imap_msgs_free() releases it. */
+ * entries at most, in UID order, one per UID asked for that the server
+ * answered with header data: answers for other UIDs, repeated answers
+ * and FETCH responses without header data are ignored (a UID asked for
+ * but missing from *ret was not delivered). imap_msgs_free() releases
+ * it. */
 enum imap_fail imap_fetch(struct imap *im, const uint32_t *uids, size_t n,
 			  struct imap_msg **ret, size_t *ret_n);
 void imap_msgs_free(struct imap_msg *m, size_t n);

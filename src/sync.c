@@ -50,7 +50,7 @@ static const char *role_of(const struct sync *s, const char *folder)
  * one transaction. */
 static int store_batch(struct sync *s, int64_t fid, const char *folder, bool inbox,
 		       uint32_t uidvalidity, uint32_t checkpoint, const struct imap_msg *m,
-		       size_t n, uint64_t *ret_new)
+		       size_t n, const struct strlist *lost, uint64_t *ret_new)
 {
 	struct msg_rules rules = {&s->a->identity, s->conf->scoring.personal_max_recipients};
 	uint64_t fresh_count = 0;
@@ -86,6 +86,19 @@ static int store_batch(struct sync *s, int64_t fid, const char *folder, bool inb
 			goto fail;
 		fresh_count += fresh;
 	}
+	for (size_t i = 0; i < lost->n; i++) {
+		static const char why[] = "the server lists it but did not deliver it (asked twice)";
+		char *src_name = xasprintf("%s [%s]", s->a->name, folder);
+		char *pos = xasprintf("UID %s", lost->v[i]);
+		int q = store_quarantine(s->st, s->account, src_name, pos, why);
+		free(src_name);
+		free(pos);
+		if (q < 0)
+			goto fail;
+		if (s->rep.quarantined)
+			s->rep.quarantined(s->rep.ud, folder, (uint32_t)strtoul(lost->v[i], NULL, 10),
+					   why);
+	}
 	if (store_folder_set_state(s->st, fid, uidvalidity, checkpoint, (int64_t)time(NULL)) < 0 ||
 	    store_commit(s->st) < 0)
 		goto fail;
@@ -96,6 +109,73 @@ static int store_batch(struct sync *s, int64_t fid, const char *folder, bool inb
 fail:
 	store_rollback(s->st);
 	return -EIO;
+}
+
+static int cmp_msg_uid(const void *a, const void *b)
+{
+	const struct imap_msg *x = a, *y = b;
+	return x->uid < y->uid ? -1 : x->uid > y->uid;
+}
+
+/* The UIDs of want[0..n) (ascending) that have no entry in m[0..got)
+ * (in UID order). Caller frees. */
+static uint32_t *undelivered(const uint32_t *want, size_t n, const struct imap_msg *m,
+			     size_t got, size_t *ret_n)
+{
+	uint32_t *miss = xcalloc(n + 1, sizeof(*miss));
+	size_t k = 0, j = 0;
+	for (size_t i = 0; i < n; i++) {
+		while (j < got && m[j].uid < want[i])
+			j++;
+		if (j == got || m[j].uid != want[i])
+			miss[k++] = want[i];
+	}
+	*ret_n = k;
+	return miss;
+}
+
+/* Fetches uids[0..n). A UID the server did not deliver is asked about:
+ * gone (expunged meanwhile) it needs nothing; still there, it is fetched
+ * once more, and if it still does not come its UID goes to *ret_lost, to
+ * be quarantined, so that the checkpoint never passes a message
+ * silently. */
+static enum imap_fail fetch_batch(struct sync *s, const uint32_t *uids, size_t n,
+				  struct imap_msg **ret, size_t *ret_got, struct strlist *ret_lost)
+{
+	struct imap_msg *m = NULL;
+	size_t got = 0, nmiss = 0, npresent = 0;
+	enum imap_fail f = imap_fetch(s->im, uids, n, &m, &got);
+	if (f != IMAP_OK)
+		return f;
+	uint32_t *miss = undelivered(uids, n, m, got, &nmiss), *present = NULL;
+	if (nmiss)
+		f = imap_search_present(s->im, miss, nmiss, &present, &npresent);
+	if (f == IMAP_OK && npresent) {
+		struct imap_msg *again = NULL;
+		size_t nagain = 0;
+		f = imap_fetch(s->im, present, npresent, &again, &nagain);
+		if (f == IMAP_OK) {
+			size_t nlost = 0;
+			uint32_t *lost = undelivered(present, npresent, again, nagain, &nlost);
+			for (size_t i = 0; i < nlost; i++)
+				sl_take(ret_lost, xasprintf("%u", lost[i]));
+			free(lost);
+			m = xrealloc(m, (got + nagain + 1) * sizeof(*m));
+			memcpy(m + got, again, nagain * sizeof(*m));
+			got += nagain;
+			free(again);
+			qsort(m, got, sizeof(*m), cmp_msg_uid);
+		}
+	}
+	free(miss);
+	free(present);
+	if (f != IMAP_OK) {
+		imap_msgs_free(m, got);
+		return f;
+	}
+	*ret = m;
+	*ret_got = got;
+	return IMAP_OK;
 }
 
 enum imap_fail sync_folder(struct sync *s, const char *folder, uint64_t *ret_new,
@@ -128,8 +208,20 @@ enum imap_fail sync_folder(struct sync *s, const char *folder, uint64_t *ret_new
 		last = 0;
 	}
 	bool first = last == 0;
-	/* nothing new since the checkpoint: no SEARCH, no write */
-	if (!first && uv == info.uidvalidity && info.uidnext && info.uidnext <= last + 1)
+	/* UIDs are ascending non-zero numbers below UIDNEXT, so EXISTS
+	 * messages need UIDNEXT > EXISTS; 4294967295 leaves no room for a
+	 * message at all */
+	bool plausible = info.uidnext != UINT32_MAX && (!info.exists || info.uidnext > info.exists);
+	if (!plausible && info.uidnext && s->rep.notice) {
+		char *t = xasprintf("the server reports UIDNEXT %u with %u messages; not trusted",
+				    info.uidnext, info.exists);
+		s->rep.notice(s->rep.ud, folder, t);
+		free(t);
+	}
+	/* nothing new since the checkpoint: no SEARCH, no write. UIDNEXT only
+	 * ever saves work here; the checkpoint never follows it */
+	if (!first && plausible && uv == info.uidvalidity && info.uidnext &&
+	    info.uidnext <= last + 1)
 		return IMAP_OK;
 
 	uint32_t *uids = NULL;
@@ -142,14 +234,16 @@ enum imap_fail sync_folder(struct sync *s, const char *folder, uint64_t *ret_new
 		size_t k = n - i < SYNC_BATCH ? n - i : SYNC_BATCH;
 		struct imap_msg *m = NULL;
 		size_t got = 0;
-		if ((f = imap_fetch(s->im, uids + i, k, &m, &got)) != IMAP_OK)
+		struct strlist lost = {0};
+		if ((f = fetch_batch(s, uids + i, k, &m, &got, &lost)) != IMAP_OK)
 			break;
-		/* the checkpoint covers every UID asked for: one the server no
-		 * longer has (expunged meanwhile) has nothing to store */
+		/* every UID asked for is now delivered, gone from the server,
+		 * or in the quarantine with the reason */
 		uint32_t checkpoint = uids[i + k - 1];
 		int r = store_batch(s, fid, folder, inbox, info.uidvalidity, checkpoint, m, got,
-				    ret_new);
+				    &lost, ret_new);
 		imap_msgs_free(m, got);
+		sl_free(&lost);
 		if (r < 0) {
 			*ret_store_error = true;
 			f = IMAP_TEMPORARY;
@@ -160,18 +254,6 @@ enum imap_fail sync_folder(struct sync *s, const char *folder, uint64_t *ret_new
 		if (s->stop && *s->stop && i + k < n) {
 			*ret_interrupted = true;
 			break;
-		}
-	}
-	/* a finished first sync also covers what is older than since_days */
-	if (f == IMAP_OK && !*ret_interrupted && first && info.uidnext > 1) {
-		uint32_t cover = n && uids[n - 1] > info.uidnext - 1 ? uids[n - 1] : info.uidnext - 1;
-		if (store_begin(s->st) < 0 ||
-		    store_folder_set_state(s->st, fid, info.uidvalidity, cover,
-					   (int64_t)time(NULL)) < 0 ||
-		    store_commit(s->st) < 0) {
-			store_rollback(s->st);
-			*ret_store_error = true;
-			f = IMAP_TEMPORARY;
 		}
 	}
 	free(uids);

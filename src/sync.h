@@ -3,7 +3,11 @@
  * stored; a sync fetches only UIDs above it (the first one goes back
  * since_days with UID SEARCH SINCE), in batches that commit together with
  * the UID checkpoint, so a crash or a lost connection never skips nor
- * duplicates a message. A changed UIDVALIDITY rescans the folder (messages
+ * duplicates a message. The server is untrusted: the checkpoint covers
+ * only UIDs that SEARCH listed and that were delivered, are gone (a
+ * SEARCH of the missing ones says so), or are quarantined because the
+ * server listed them but would not deliver them twice over; UIDNEXT only
+ * ever saves a SEARCH, and an implausible one is reported and ignored. A changed UIDVALIDITY rescans the folder (messages
  * are unique per account by Message-ID, so nothing is duplicated, and
  * messages gone from the server stay in the history). */
 #ifndef RAPPORT_SYNC_H
