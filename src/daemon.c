@@ -62,8 +62,7 @@ struct acct {
 	char status[160];
 	int result;            /* --once: 0 synced, 1 failed */
 	bool store_failed;     /* the last connection ended on a database error */
-	bool unscored;         /* mail stored since the last recompute */
-	int64_t scored;        /* the highest message id at the last recompute */
+	bool unscored;         /* mail stored since the last recompute, or just started */
 	uint64_t stored_seen;  /* the connection's stored count noted so far */
 };
 
@@ -72,11 +71,16 @@ static void set_status(struct acct *ac, const char *fmt, ...) __attribute__((for
 static void set_status(struct acct *ac, const char *fmt, ...)
 {
 	va_list ap;
-	pthread_mutex_lock(&ac->lock);
+	char raw[sizeof(ac->status)];
 	va_start(ap, fmt);
-	vsnprintf(ac->status, sizeof(ac->status), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* folder names come from the server; systemctl status prints this */
+	char *clean = utf8_sanitize(raw, strlen(raw));
+	pthread_mutex_lock(&ac->lock);
+	snprintf(ac->status, sizeof(ac->status), "%s", clean);
 	pthread_mutex_unlock(&ac->lock);
+	free(clean);
 }
 
 /* Sleeps up to secs, waking every second to see whether to stop. */
@@ -117,18 +121,19 @@ static void note_stored(struct acct *ac, const struct sync *s)
 }
 
 /* Recomputes the scores once a day for every client, else, when this
- * account stored mail since, for the clients of the messages after
- * ac->scored. A failure (a full disk) changes neither mark: the next round
+ * account stored mail since (or at start, for what a killed run stored),
+ * for the clients of the messages after the account's stored watermark
+ * (model_refresh). A failure (a full disk) moves no mark: the next round
  * tries again, so no client's score stays behind, whichever connection
- * stored its mail. */
+ * or process stored its mail. */
 static void refresh(struct acct *ac, struct store *st, int64_t *last_full)
 {
-	int64_t upto = 0, now = (int64_t)time(NULL);
+	int64_t now = (int64_t)time(NULL);
 	bool all = now - *last_full >= DAEMON_FULL_RECOMPUTE;
-	if ((!all && !ac->unscored) || store_max_message_id(st, &upto) < 0)
+	if (!all && !ac->unscored)
 		return;
 	size_t clients = 0, messages = 0;
-	int r = model_refresh(st, ac->c, ac->a->name, all ? 0 : ac->scored, &clients, &messages);
+	int r = model_refresh(st, ac->c, ac->a->name, all, &clients, &messages);
 	if (r < 0 && r != -ENOENT) {
 		log_err("%s: cannot compute scores (tried again next round): %s", ac->a->name,
 			store_errmsg(st));
@@ -137,7 +142,6 @@ static void refresh(struct acct *ac, struct store *st, int64_t *last_full)
 	if (r == 0)
 		log_info("%s: scores of %zu clients recomputed (%zu messages)", ac->a->name,
 			 clients, messages);
-	ac->scored = upto;
 	ac->unscored = false;
 	if (all)
 		*last_full = now;
@@ -265,16 +269,16 @@ static void *account_main(void *arg)
 	}
 	/* scores fresher than a day are not recomputed at start */
 	store_scores_oldest(st, ac->a->name, &last_full);
-	store_max_message_id(st, &ac->scored);
+	ac->unscored = true; /* a run killed after storing mail left it unscored */
 	while (!*ac->stop) {
 		char *secret = NULL;
 		enum imap_fail f;
-		int r = secret_get(ac->a, &secret, &why);
+		int r = secret_get(ac->c, ac->a, ac->stop, &secret, &why);
 		struct imap *im = NULL;
 		if (r < 0) {
 			/* a missing or unsafe secret is a configuration problem;
 			 * a helper command that failed may work next time */
-			f = r == -EIO ? IMAP_TEMPORARY : IMAP_CONFIG;
+			f = r == -EIO || r == -EINTR ? IMAP_TEMPORARY : IMAP_CONFIG;
 		} else {
 			set_status(ac, "%s: connecting", ac->a->name);
 			f = imap_open(ac->a, secret, ac->o->read_timeout, ac->o->command_deadline, &im,
@@ -357,7 +361,7 @@ static void *account_main(void *arg)
 /* Delivers account's digest on ch if today's is due and not yet handled.
  * Returns 0 when handled (sent, or nothing to send), negative to retry. */
 int daemon_digest(struct store *st, const struct conf *c, const struct conf_account *a,
-		  int chan, bool force)
+		  int chan, bool force, volatile int *stop)
 {
 	enum notify_channel ch = (enum notify_channel)chan;
 	int64_t now = (int64_t)time(NULL);
@@ -373,7 +377,7 @@ int daemon_digest(struct store *st, const struct conf *c, const struct conf_acco
 		return 0;
 	}
 	size_t sent = 0;
-	r = notify_digest(st, c, a, ch, now, &sent, &why);
+	r = notify_digest(st, c, a, ch, now, stop, &sent, &why);
 	if (r < 0) {
 		log_warnx("%s: %s digest: %s", a->name, notify_channel_name(ch), why);
 		free(why);
@@ -416,7 +420,7 @@ static void *digest_main(void *arg)
 				if (!notify_enabled(dg->c, (enum notify_channel)ch) || now < next[k])
 					continue;
 				if (daemon_digest(st, dg->c, &dg->c->accounts[i],
-						  (enum notify_channel)ch, false) < 0) {
+						  (enum notify_channel)ch, false, dg->stop) < 0) {
 					backoff[k] = backoff[k] ? backoff[k] * 2 : DAEMON_BACKOFF_MIN;
 					if (backoff[k] > DAEMON_BACKOFF_MAX)
 						backoff[k] = DAEMON_BACKOFF_MAX;
@@ -608,13 +612,27 @@ int daemon_run(struct conf *c, const struct daemon_options *opts)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
+	/* one rapportd per database: a second one would race the first
+	 * for the schema and both would write the same checkpoints */
+	int lock = -1;
+	char *why = NULL;
+	if (store_lock(c->database, c->database_group_read, &lock, &why) < 0) {
+		log_err("%s", why);
+		free(why);
+		conf_free(c);
+		free(c);
+		return 1;
+	}
 	struct gen g = {c, NULL, 0, 0, {0}};
-	if (prepare_db(c) < 0 || gen_start(&g, &o) < 0) {
-		if (!g.n)
+	int prepared = prepare_db(c);
+	if (prepared < 0 || gen_start(&g, &o) < 0) {
+		/* a database that cannot be opened has been reported already */
+		if (prepared == 0 && !g.n)
 			log_err("%s: no account with an IMAP host to sync", c->path);
 		gen_stop(&g, 0);
 		conf_free(c);
 		free(c);
+		close(lock);
 		return 1;
 	}
 	sd_say("READY=1");
@@ -634,12 +652,24 @@ int daemon_run(struct conf *c, const struct daemon_options *opts)
 		if (sig == SIGHUP) {
 			struct conf *nc = xcalloc(1, sizeof(*nc));
 			struct strlist errors = {0}, warnings = {0};
+			int nlock = -1;
 			if (conf_load(c->path, nc, &errors, &warnings) < 0) {
 				for (size_t i = 0; i < errors.n; i++)
 					log_err("%s", errors.v[i]);
 				log_err("reload refused: keeping the configuration in use");
 				free(nc);
+			} else if (strcmp(nc->database, c->database) != 0 &&
+				   store_lock(nc->database, nc->database_group_read, &nlock,
+					      &why) < 0) {
+				log_err("%s; reload refused: keeping the configuration in use", why);
+				free(why);
+				conf_free(nc);
+				free(nc);
 			} else {
+				if (nlock >= 0) {
+					close(lock);
+					lock = nlock;
+				}
 				for (size_t i = 0; i < warnings.n; i++)
 					log_warnx("%s", warnings.v[i]);
 				log_info("reloading %s", c->path);
@@ -677,5 +707,6 @@ int daemon_run(struct conf *c, const struct daemon_options *opts)
 	}
 	conf_free(c);
 	free(c);
+	close(lock);
 	return ret;
 }

@@ -32,10 +32,11 @@ struct daemon_options {
 
 /* Sends account's digest on channel ch (enum notify_channel) when today's
  * is due (or now, with force) and not yet handled, then records the day.
- * Logs what happened. 0 when handled, negative to retry later. */
+ * Logs what happened. 0 when handled, negative to retry later. stop (may
+ * be NULL) cuts a secret helper short. */
 struct store;
 int daemon_digest(struct store *st, const struct conf *c, const struct conf_account *a,
-		  int ch, bool force);
+		  int ch, bool force, volatile int *stop);
 
 /* Opens c's database read-write (and, with sync_roster, stores the roster,
  * identities and department rules of c), logging what goes wrong; NULL

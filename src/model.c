@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -675,14 +676,48 @@ void model_free(struct model *md)
 	*md = (struct model){0};
 }
 
-int model_refresh(struct store *st, const struct conf *c, const char *account,
-		  int64_t touched_after, size_t *ret_clients, size_t *ret_messages)
+/* The account's score watermark (0 when it was never scored). */
+static int64_t watermark(struct store *st, const char *key)
+{
+	char *mark = NULL;
+	int64_t v = 0;
+	if (store_setting(st, key, &mark) == 0) {
+		v = strtoll(mark, NULL, 10);
+		free(mark);
+	}
+	return v;
+}
+
+int model_unscored(struct store *st, const char *account, bool *ret)
+{
+	char *key = xasprintf("scored:%s", account);
+	int64_t upto = 0;
+	int r = store_max_message_id(st, &upto);
+	if (r == 0)
+		*ret = upto > watermark(st, key);
+	free(key);
+	return r < 0 ? -EIO : 0;
+}
+
+int model_refresh(struct store *st, const struct conf *c, const char *account, bool full,
+		  size_t *ret_clients, size_t *ret_messages)
 {
 	struct model md;
-	int64_t now = (int64_t)time(NULL);
-	int r = model_load(st, c, account, now, touched_after, 0, &md);
-	if (r < 0)
+	int64_t now = (int64_t)time(NULL), upto = 0, touched_after = 0;
+	char *key = xasprintf("scored:%s", account);
+	/* the mark first: whatever is stored after it is loaded below too */
+	int r = store_max_message_id(st, &upto);
+	if (r < 0) {
+		free(key);
+		return -EIO;
+	}
+	if (!full)
+		touched_after = watermark(st, key);
+	r = model_load(st, c, account, now, touched_after, 0, &md);
+	if (r < 0) {
+		free(key);
 		return r;
+	}
 	model_compute(&md);
 	r = store_begin(st);
 	if (r == 0)
@@ -690,6 +725,12 @@ int model_refresh(struct store *st, const struct conf *c, const char *account,
 	/* nudges depend on time as much as on mail: every client, every time */
 	if (r == 0)
 		r = nudge_sync(&md, st, now);
+	if (r == 0) {
+		char v[32];
+		snprintf(v, sizeof(v), "%lld", (long long)upto);
+		r = store_setting_put(st, key, v);
+	}
+	free(key);
 	if (r == 0)
 		r = store_commit(st);
 	if (r < 0) {

@@ -99,11 +99,20 @@ void model_each_projection(struct model *md, uint32_t ci, model_proj_fn fn, void
 int model_save(struct model *md, struct store *st, bool only_touched, int64_t now);
 
 /* Loads, computes and saves the account's scores as of now in one
- * transaction: every client (touched_after 0) or only those with a message
- * stored after that row id. *ret_clients / *ret_messages (may be NULL)
- * say how many. 0, -ENOENT (no such account) or -EIO. */
-int model_refresh(struct store *st, const struct conf *c, const char *account,
-		  int64_t touched_after, size_t *ret_clients, size_t *ret_messages);
+ * transaction: every client (full) or only those with a message stored
+ * after the account's score watermark, a message row id kept in the
+ * database ("scored:ACCOUNT"). The watermark moves, to the highest
+ * message id at the start of the call, only in the transaction that
+ * stores the scores: a process killed before that commit leaves it where
+ * it was, and the next call rescores what the dead one stored.
+ * *ret_clients / *ret_messages (may be NULL) say how many. 0, -ENOENT (no
+ * such account) or -EIO. */
+int model_refresh(struct store *st, const struct conf *c, const char *account, bool full,
+		  size_t *ret_clients, size_t *ret_messages);
+
+/* Whether messages were stored after the account's score watermark (by
+ * this process or by one that died before scoring them). 0 or -EIO. */
+int model_unscored(struct store *st, const char *account, bool *ret);
 
 /* The client a normalised address belongs to, or MODEL_NONE. */
 uint32_t model_client_of(const struct model *md, const char *addr);

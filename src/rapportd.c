@@ -110,13 +110,12 @@ static void report(void *ud, const char *source, const char *position, const cha
 		secs > 0 ? (double)st->read / secs : 0.0);
 }
 
-/* Recomputes the scores of one account as of now: every client, or only
- * those with a message stored after row touched_after. */
-static int recompute(struct store *st, const struct conf *c, const char *account,
-		     int64_t touched_after)
+/* Recomputes the scores of one account as of now: every client (full),
+ * or only those with mail stored after the account's watermark. */
+static int recompute(struct store *st, const struct conf *c, const char *account, bool full)
 {
 	size_t clients = 0, messages = 0;
-	int r = model_refresh(st, c, account, touched_after, &clients, &messages);
+	int r = model_refresh(st, c, account, full, &clients, &messages);
 	if (r == -ENOENT)
 		log_err("%s: no account %s in the database", c->database, account);
 	else if (r < 0)
@@ -138,7 +137,7 @@ static int do_recompute(const struct conf *c)
 		int64_t id;
 		if (store_account_id(st, c->accounts[i].name, &id) == -ENOENT)
 			continue; /* no mail yet */
-		failed |= recompute(st, c, c->accounts[i].name, 0) < 0;
+		failed |= recompute(st, c, c->accounts[i].name, true) < 0;
 	}
 	store_close(st);
 	return failed;
@@ -160,7 +159,7 @@ static int do_send_digest(const struct conf *c)
 	for (size_t i = 0; i < c->n_accounts; i++)
 		for (int ch = 0; ch < NOTIFY_N; ch++)
 			if (notify_enabled(c, (enum notify_channel)ch))
-				failed |= daemon_digest(st, c, &c->accounts[i], ch, true) < 0;
+				failed |= daemon_digest(st, c, &c->accounts[i], ch, true, NULL) < 0;
 	store_close(st);
 	return failed;
 }
@@ -196,13 +195,6 @@ static int do_import(const struct conf *c, const char *account, const char *fold
 		return 1;
 	}
 	struct progress prog = {isatty(STDERR_FILENO) == 1, 0, time(NULL)};
-	int64_t mark = 0;
-	if (store_max_message_id(st, &mark) < 0) {
-		log_err("%s: %s", c->database, store_errmsg(st));
-		store_close(st);
-		parsew_stop(w);
-		return 1;
-	}
 	struct import *im;
 	if (import_new(st, w, c, a, report, &prog, &im) < 0) {
 		log_err("%s: %s", c->database, store_errmsg(st));
@@ -224,6 +216,9 @@ static int do_import(const struct conf *c, const char *account, const char *fold
 				log_err("%s: not an mbox file (the first line is not a \"From \" "
 					"separator with a sender and a date) nor a maildir (no "
 					"cur/ or new/)", paths[i]);
+			else if (r == -EINVAL || r == -ELOOP)
+				log_err("%s: not a regular file (a FIFO, device or socket): skipped",
+					paths[i]);
 			else if (r == -EIO)
 				log_err("%s: database error, this file's last batch was not "
 					"stored: %s", paths[i], store_errmsg(st));
@@ -246,9 +241,14 @@ static int do_import(const struct conf *c, const char *account, const char *fold
 		if (s.rejected_by[k])
 			printf("    %-36s %llu\n", import_reject_name((enum import_reject)k),
 			       (unsigned long long)s.rejected_by[k]);
+	/* also when this run stored nothing: a killed run may have left
+	 * mail unscored */
+	bool unscored = s.stored > 0;
+	if (!unscored && model_unscored(st, a->name, &unscored) < 0)
+		unscored = true;
 	if (stop_requested)
 		printf("interrupted: what was read so far is stored\n");
-	else if (s.stored && recompute(st, c, a->name, mark > 0 ? mark : 0) < 0)
+	else if (unscored && recompute(st, c, a->name, false) < 0)
 		failed++;
 	store_close(st);
 	parsew_stop(w);

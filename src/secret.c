@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,9 +74,36 @@ static int read_secret_file(const char *path, bool check_mode, char **ret, char 
 	return 0;
 }
 
-/* Runs cmd through /bin/sh with stdin from /dev/null and our environment
- * (which holds no secret), and reads its standard output. */
-static int run_command(const char *what, const char *cmd, char **ret, char **ret_error)
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool stopping(volatile int *stop)
+{
+	return stop && *stop;
+}
+
+/* Whether the child has exited, without reaping it: its pid stays
+ * reserved, so killing its process group afterwards cannot hit a
+ * stranger that was given the same number. */
+static bool exited(pid_t pid)
+{
+	siginfo_t si = {0};
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
+}
+
+/* Runs cmd through /bin/sh in a process group of its own, with stdin from
+ * /dev/null and our environment (which holds no secret), and reads its
+ * standard output. The deadline covers the whole run, the wait for its
+ * exit included; whatever the helper started is killed with it (a helper
+ * that closes stdout and stays, or leaves a child behind, costs nothing
+ * past the deadline and leaves nothing running); *stop turning non-zero
+ * ends the lookup within 200 ms. */
+static int run_command(const char *what, const char *cmd, int timeout_s, volatile int *stop,
+		       char **ret, char **ret_error)
 {
 	int out[2];
 	if (pipe2(out, O_CLOEXEC) < 0) {
@@ -91,48 +119,68 @@ static int run_command(const char *what, const char *cmd, char **ret, char **ret
 		return -e;
 	}
 	if (pid == 0) {
+		setpgid(0, 0);
 		int devnull = open("/dev/null", O_RDONLY);
 		if (devnull >= 0)
 			dup2(devnull, STDIN_FILENO);
 		dup2(out[1], STDOUT_FILENO);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL); /* the daemon's threads block some */
 		signal(SIGPIPE, SIG_DFL);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
+	setpgid(pid, pid); /* also here: no race with the child's own call */
 	close(out[1]);
 	char buf[SECRET_MAX];
 	size_t n = 0;
-	time_t until = time(NULL) + SECRET_COMMAND_TIMEOUT;
-	bool timed_out = false;
-	for (;;) {
-		struct pollfd p = {out[0], POLLIN, 0};
-		int left = (int)(until - time(NULL));
-		if (left <= 0 || poll(&p, 1, left * 1000) == 0) {
-			timed_out = true;
-			kill(pid, SIGKILL);
+	int64_t until = mono_ms() + (int64_t)timeout_s * 1000;
+	enum { RUNNING, DONE, TIMED_OUT, STOPPED } state = RUNNING;
+	bool eof = false;
+	while (state == RUNNING) {
+		int64_t left = until - mono_ms();
+		if (stopping(stop)) {
+			state = STOPPED;
 			break;
 		}
-		ssize_t k = read(out[0], buf + n, sizeof(buf) - n);
-		if (k < 0 && errno == EINTR)
+		if (left <= 0) {
+			state = TIMED_OUT;
+			break;
+		}
+		if (eof) {
+			if (exited(pid))
+				state = DONE;
+			else
+				poll(NULL, 0, left < 50 ? (int)left : 50);
 			continue;
+		}
+		struct pollfd p = {out[0], POLLIN, 0};
+		int k = poll(&p, 1, left < 200 ? (int)left : 200);
 		if (k <= 0)
-			break;
-		n += (size_t)k;
-		if (n == sizeof(buf))
-			break;
+			continue;
+		ssize_t got = read(out[0], buf + n, sizeof(buf) - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0 || (n += (size_t)got) == sizeof(buf))
+			eof = true;
 	}
 	close(out[0]);
+	/* the helper and everything it started in its group */
+	kill(-pid, SIGKILL);
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	if (state != DONE || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		explicit_bzero(buf, sizeof(buf));
-		*ret_error = timed_out ? xasprintf("%s did not finish within %d s", what,
-						   SECRET_COMMAND_TIMEOUT)
+		*ret_error = state == TIMED_OUT ? xasprintf("%s did not finish within %d s (killed)",
+							    what, timeout_s)
+			     : state == STOPPED ? xasprintf("%s interrupted: rapportd is stopping",
+							    what)
 			     : WIFEXITED(status)
 				     ? xasprintf("%s exited with status %d", what, WEXITSTATUS(status))
 				     : xasprintf("%s was killed by signal %d", what, WTERMSIG(status));
-		return -EIO;
+		return state == STOPPED ? -EINTR : -EIO;
 	}
 	*ret = first_line(buf, n);
 	explicit_bzero(buf, sizeof(buf));
@@ -144,12 +192,16 @@ static int run_command(const char *what, const char *cmd, char **ret, char **ret
 	return 0;
 }
 
-int secret_lookup(const struct secret_source *s, char **ret, char **ret_error)
+int secret_lookup(const struct secret_source *s, volatile int *stop, char **ret,
+		  char **ret_error)
 {
+	int t = s->timeout_s > 0 ? s->timeout_s : SECRET_COMMAND_TIMEOUT;
 	if (s->oauth2_token_command)
-		return run_command("oauth2_token_command", s->oauth2_token_command, ret, ret_error);
+		return run_command("oauth2_token_command", s->oauth2_token_command, t, stop, ret,
+				   ret_error);
 	if (s->password_command)
-		return run_command("password_command", s->password_command, ret, ret_error);
+		return run_command("password_command", s->password_command, t, stop, ret,
+				   ret_error);
 	if (s->password_file)
 		return read_secret_file(s->password_file, true, ret, ret_error);
 	const char *dir = getenv("CREDENTIALS_DIRECTORY");
@@ -168,12 +220,13 @@ int secret_lookup(const struct secret_source *s, char **ret, char **ret_error)
 	return -ENOENT;
 }
 
-int secret_get(const struct conf_account *a, char **ret, char **ret_error)
+int secret_get(const struct conf *c, const struct conf_account *a, volatile int *stop,
+	       char **ret, char **ret_error)
 {
 	char *what = xasprintf("account %s", a->name);
 	struct secret_source s = {what, a->password_file, a->password_command,
-				  a->oauth2_token_command, a->name};
-	int r = secret_lookup(&s, ret, ret_error);
+				  a->oauth2_token_command, a->name, c->command_timeout};
+	int r = secret_lookup(&s, stop, ret, ret_error);
 	free(what);
 	return r;
 }

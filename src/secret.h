@@ -12,7 +12,7 @@
 #include "conf.h"
 
 #define SECRET_MAX 16384
-#define SECRET_COMMAND_TIMEOUT 60 /* seconds */
+#define SECRET_COMMAND_TIMEOUT 60 /* seconds, unless command_timeout says otherwise */
 
 /* Where a secret comes from; fields may be NULL. credential names the
  * systemd credential tried when nothing else is set. */
@@ -22,14 +22,23 @@ struct secret_source {
 	const char *password_command;
 	const char *oauth2_token_command;
 	const char *credential;
+	int timeout_s;                  /* longest a command may run; 0: the default */
 };
-int secret_lookup(const struct secret_source *src, char **ret, char **ret_error);
+/* Gets the secret src names. A command runs in its own process group
+ * under a deadline that covers its whole run; when it passes, or when
+ * *stop (may be NULL) turns non-zero, the whole group is killed. Returns
+ * as secret_get, and -EINTR when stopped. */
+int secret_lookup(const struct secret_source *src, volatile int *stop, char **ret,
+		  char **ret_error);
 
-/* Gets the account's secret. Returns 0 and a malloc'd string; -ENOENT
- * when the account names no source and no systemd credential exists;
- * -EPERM for a password file others may read; another negative errno on
- * failure. In every failure *ret_error explains (no secret in it). */
-int secret_get(const struct conf_account *a, char **ret, char **ret_error);
+/* Gets the account's secret (c gives the command deadline). Returns 0
+ * and a malloc'd string; -ENOENT when the account names no source and no
+ * systemd credential exists; -EPERM for a password file others may read;
+ * -EIO when a command failed or overran; -EINTR when *stop turned
+ * non-zero; another negative errno on failure. In every failure
+ * *ret_error explains (no secret in it). */
+int secret_get(const struct conf *c, const struct conf_account *a, volatile int *stop,
+	       char **ret, char **ret_error);
 
 /* Overwrites and frees. NULL-safe. */
 void secret_free(char *s);

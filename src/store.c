@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -410,9 +411,51 @@ static int migrate(struct store *st, char **ret_error)
 	return 0;
 }
 
+/* Whether the existing file at path (the database, its -wal or -shm, or
+ * the lock) may be trusted, like OpenSSH's StrictModes: a regular file,
+ * not a symbolic link, owned by the user running, and neither readable
+ * nor writable by others (nor writable by the group). A missing file is
+ * fine, and so is an empty one of ours whose mode is then set to mode
+ * (when not 0): it holds nothing yet (the sqlite3 shell leaves such a
+ * file, 0644, when pointed at a path that does not exist). 0, or -EPERM
+ * with the reason and the fix in *ret_error. */
+static int trusted_file(const char *path, mode_t mode, char **ret_error)
+{
+	struct stat sb;
+	if (lstat(path, &sb) < 0) {
+		int e = errno;
+		if (e == ENOENT)
+			return 0;
+		*ret_error = xasprintf("%s: %s", path, strerror(e));
+		return -e;
+	}
+	const char *why = NULL, *fix = NULL;
+	if (S_ISLNK(sb.st_mode)) {
+		why = "is a symbolic link";
+		fix = "point the database setting at the real file";
+	} else if (!S_ISREG(sb.st_mode)) {
+		why = "is not a regular file";
+		fix = "remove it or choose another database path";
+	} else if (sb.st_uid != geteuid()) {
+		why = "belongs to another user";
+		fix = "chown it to the user rapportd runs as (rapport), or remove it";
+	} else if ((sb.st_mode & 0027) && mode && sb.st_size == 0 && chmod(path, mode) == 0) {
+		return 0;
+	} else if (sb.st_mode & 0027) {
+		why = sb.st_mode & 0007 ? "is readable or writable by others"
+					: "is writable by its group";
+		fix = "chmod 600 it (640 with database_group_read = true)";
+	}
+	if (!why)
+		return 0;
+	*ret_error = xasprintf("refusing %s: it %s (%s)", path, why, fix);
+	return -EPERM;
+}
+
 /* Creates the directory (0700, or 0750 with group) and the file (0600, or
  * 0640) when missing; refuses a world-writable directory without the
- * sticky bit. */
+ * sticky bit, and an existing database file (or -wal, -shm) that
+ * trusted_file() does not trust. */
 static int prepare_path(const char *path, bool group, char **ret_error)
 {
 	mode_t dir_mode = group ? 0750 : 0700, file_mode = group ? 0640 : 0600;
@@ -431,8 +474,14 @@ static int prepare_path(const char *path, bool group, char **ret_error)
 		*ret_error = xasprintf("refusing a database in %s: the directory is "
 				       "world-writable", dir);
 	}
+	static const char *const suffixes[] = {"", "-wal", "-shm"};
+	for (size_t i = 0; i < ARRAY_SIZE(suffixes) && r == 0; i++) {
+		char *p = xasprintf("%s%s", path, suffixes[i]);
+		r = trusted_file(p, i == 0 ? file_mode : 0, ret_error);
+		free(p);
+	}
 	if (r == 0) {
-		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, file_mode);
+		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, file_mode);
 		if (fd >= 0) {
 			(void)fchmod(fd, file_mode); /* whatever the umask */
 			close(fd);
@@ -1355,4 +1404,47 @@ int store_setting_put(struct store *st, const char *key, const char *value)
 	bind_text(q, 1, key);
 	bind_text(q, 2, value);
 	return run(q);
+}
+
+int store_lock(const char *path, bool group, int *ret_fd, char **ret_error)
+{
+	char *lock = xasprintf("%s.lock", path);
+	int fd = -1, r = trusted_file(lock, group ? 0640 : 0600, ret_error);
+	if (r == 0 &&
+	    (fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, group ? 0640 : 0600)) < 0) {
+		r = -errno;
+		*ret_error = xasprintf("cannot open the lock %s: %s", lock, strerror(errno));
+	}
+	if (r == 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		/* the holder writes its PID just after taking the lock */
+		char pid[32] = "";
+		for (int tries = 0; tries < 50 && !strchr(pid, '\n'); tries++) {
+			ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+			pid[n > 0 ? n : 0] = '\0';
+			if (!strchr(pid, '\n'))
+				usleep(10000);
+		}
+		pid[strcspn(pid, "\n")] = '\0';
+		*ret_error = r == -EBUSY
+				     ? xasprintf("another rapportd (PID %s) is running on %s; only one "
+						 "may (it holds %s)", *pid ? pid : "unknown", path, lock)
+				     : xasprintf("cannot lock %s: %s", lock, strerror(-r));
+	}
+	if (r == 0) {
+		char pid[32];
+		int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+		if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+			r = -errno;
+			*ret_error = xasprintf("cannot write %s: %s", lock, strerror(errno));
+		}
+	}
+	free(lock);
+	if (r < 0) {
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
 }

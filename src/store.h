@@ -22,13 +22,24 @@ enum store_mode { STORE_RW, STORE_RO, STORE_RW_GROUP };
 /* Opens (RW: creating, with its directory, if needed) the database at path.
  * A new database file is 0600 and a new directory 0700 (0640 and 0750 with
  * STORE_RW_GROUP); an existing file or directory keeps its mode; an existing
- * directory that is world-writable without the sticky bit is refused.
+ * directory that is world-writable without the sticky bit is refused, and
+ * so (read-write only) is an existing database, -wal or -shm file that is
+ * a symbolic link, not a regular file, another user's, or open to others
+ * (-EPERM, with how to fix it).
  * Returns 0, or a negative errno with a malloc'd explanation in
  * *ret_error (caller frees). */
 int store_open(const char *path, enum store_mode mode, struct store **ret,
 	       char **ret_error);
 /* NULL-safe. */
 void store_close(struct store *st);
+
+/* Takes the lock that lets only one rapportd run per database: an
+ * exclusive flock on path + ".lock" (created 0600, 0640 with group; the
+ * same trust checks as the database), with this process's PID in it, held
+ * until *ret_fd is closed or the process ends. -EBUSY when another
+ * process holds it (the message names its PID), another negative errno
+ * otherwise; *ret_error explains (caller frees). */
+int store_lock(const char *path, bool group, int *ret_fd, char **ret_error);
 /* The last SQLite error text of st; after an I/O error also the file that
  * cannot be written and why (owned by st, valid until the next call). */
 const char *store_errmsg(struct store *st);
