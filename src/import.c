@@ -37,6 +37,7 @@ const char *import_reject_name(enum import_reject r)
 		[REJ_PARSER_CRASH] = "the parser crashed on it",
 		[REJ_PARSER_HANG] = "the parser did not finish in time",
 		[REJ_UNREADABLE] = "cannot be read",
+		[REJ_NOT_REGULAR] = "not a regular file (a FIFO, device or symbolic link): skipped",
 	};
 	return (unsigned)r < REJ_N ? names[r] : "?";
 }
@@ -122,7 +123,8 @@ static int on_message(void *ud, const struct src_msg *m)
 			return -EIO;
 	}
 	if (!m->data)
-		r = reject(im, m, REJ_UNREADABLE);
+		r = reject(im, m, m->error == -EINVAL || m->error == -ELOOP ? REJ_NOT_REGULAR
+									  : REJ_UNREADABLE);
 	else if (m->header_too_large)
 		r = reject(im, m, REJ_HEADER_LARGE);
 	else if ((r = parsew_parse(im->w, m->data, m->len, &m->date, &rec)) < 0)

@@ -19,6 +19,7 @@ enum import_reject {
 	REJ_PARSER_CRASH,  /* the parse worker died on it */
 	REJ_PARSER_HANG,   /* the parse worker did not answer in time */
 	REJ_UNREADABLE,    /* the file could not be read */
+	REJ_NOT_REGULAR,   /* a FIFO, device, socket or symbolic link: skipped */
 	REJ_N
 };
 

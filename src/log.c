@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "util.h"
 
 static const char *ident = "rapport";
 static bool verbose;
@@ -40,14 +41,14 @@ bool log_verbose(void)
 
 static void emit(int prio, const char *fmt, va_list ap)
 {
-	char *msg;
-	if (vasprintf(&msg, fmt, ap) < 0)
+	char *raw;
+	if (vasprintf(&raw, fmt, ap) < 0)
 		return;
-	/* one line per message: a newline from untrusted data would let a
-	 * message forge log lines */
-	for (char *p = msg; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
+	/* one line per message, printable: a newline from untrusted data (a
+	 * folder name, a server's answer) would forge log lines, an escape
+	 * sequence would drive the terminal of whoever reads the log */
+	char *msg = utf8_sanitize(raw, strlen(raw));
+	free(raw);
 	if (journal)
 		fprintf(stderr, "<%d>%s\n", prio, msg);
 	else if (prio <= LOG_WARNING)

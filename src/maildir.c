@@ -51,9 +51,10 @@ static int list_dir(const char *dir, struct strlist *out)
 /* Reads the header block and the first MSG_MAX_BODY_SCAN body bytes. */
 static int read_message(const char *path, struct sbuf *out, bool *ret_cut)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
+	int fd;
+	int r = open_regular(path, true, &fd);
+	if (r < 0)
+		return r;
 	char buf[65536];
 	size_t body = 0;
 	bool have_body = false;
@@ -111,6 +112,7 @@ static int read_folder(const char *dir, const char *folder, src_msg_fn fn, void 
 			int r = read_message(file, &data, &cut);
 			m.data = r < 0 ? NULL : data.len ? data.buf : "";
 			m.len = r < 0 ? 0 : data.len;
+			m.error = r < 0 ? r : 0;
 			m.header_too_large = cut;
 			m.folder = folder;
 			m.role = role;

@@ -140,9 +140,7 @@ int mbox_read(const char *path, const char *folder, const char *role, src_msg_fn
 	int ret = 0;
 	long long n;
 
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (r->fd < 0) {
-		ret = -errno;
+	if ((ret = open_regular(path, false, &r->fd)) < 0) {
 		free(r);
 		return ret;
 	}

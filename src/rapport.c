@@ -698,7 +698,10 @@ static void status_folder(void *ud, const char *account, const char *folder, con
 	char when[32] = "never (imported)";
 	if (last_sync)
 		epoch_to_iso(last_sync, when);
-	printf("  %-30s %-6s %9lld  %s\n", folder, *role ? role : "-", (long long)messages, when);
+	/* a folder name is the server's: never raw bytes to the terminal */
+	char *name = utf8_sanitize(folder, strlen(folder));
+	printf("  %-30s %-6s %9lld  %s\n", name, *role ? role : "-", (long long)messages, when);
+	free(name);
 }
 
 static int cmd_status(struct global *g, int argc, char **argv)

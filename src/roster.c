@@ -13,7 +13,7 @@ int roster_csv_record(const char *data, size_t len, size_t *pos, struct strlist 
 {
 	struct sbuf f = {0};
 	size_t i = *pos;
-	bool quoted = false, was_quoted = false;
+	bool quoted = false, was_quoted = false, nul = false;
 
 	*lines = 1;
 	for (;;) {
@@ -25,6 +25,12 @@ int roster_csv_record(const char *data, size_t len, size_t *pos, struct strlist 
 			break;
 		}
 		char ch = data[i];
+		if (ch == '\0') {
+			/* it would cut the field short as a C string */
+			nul = true;
+			i++;
+			continue;
+		}
 		if (quoted) {
 			if (ch == '"' && i + 1 < len && data[i + 1] == '"') {
 				sb_addc(&f, '"');
@@ -54,7 +60,7 @@ int roster_csv_record(const char *data, size_t len, size_t *pos, struct strlist 
 				i++;
 			i++;
 			*pos = i;
-			return 0;
+			return nul ? 1 : 0;
 		} else {
 			sb_addc(&f, ch);
 			i++;
@@ -66,7 +72,7 @@ int roster_csv_record(const char *data, size_t len, size_t *pos, struct strlist 
 	}
 	sl_take(fields, sb_steal(&f));
 	*pos = i;
-	return 0;
+	return nul ? 1 : 0;
 }
 
 static struct conf_client *client_by_name(struct conf *c, const char *name)
@@ -97,7 +103,7 @@ int roster_load(struct conf *c, const char *path, struct strlist *errors,
 	int r = read_file(path, ROSTER_MAX_BYTES, &data, &len);
 	if (r < 0) {
 		sl_take(errors, xasprintf("%s: cannot read roster: %s", path,
-					  r == -EFBIG    ? "file too large"
+					  r == -EFBIG    ? "larger than 1 MiB"
 					  : r == -EINVAL ? "not a regular file"
 							 : strerror(-r)));
 		return r;
@@ -120,7 +126,8 @@ int roster_load(struct conf *c, const char *path, struct strlist *errors,
 	while (pos < len) {
 		struct strlist row = {0};
 		int at = line;
-		if (roster_csv_record(data, len, &pos, &row, &lines) < 0) {
+		int rec = roster_csv_record(data, len, &pos, &row, &lines);
+		if (rec < 0) {
 			sl_take(errors, xasprintf("%s:%d: unterminated quote or field longer "
 						  "than %d bytes", path, at, ROSTER_MAX_FIELD));
 			sl_free(&row);
@@ -129,6 +136,12 @@ int roster_load(struct conf *c, const char *path, struct strlist *errors,
 			return -EINVAL;
 		}
 		line += lines;
+		if (rec == 1) {
+			sl_take(warnings, xasprintf("%s:%d: row skipped: a NUL byte in a field",
+						    path, at));
+			sl_free(&row);
+			continue;
+		}
 		if (row.n == 1 && row.v[0][0] == '\0') { /* blank line */
 			sl_free(&row);
 			continue;

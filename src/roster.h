@@ -4,7 +4,7 @@
 
 #include "conf.h"
 
-#define ROSTER_MAX_BYTES (64 * 1024 * 1024)
+#define ROSTER_MAX_BYTES CONF_MAX_BYTES
 #define ROSTER_MAX_FIELD 4096
 
 /* Reads the roster CSV at path (a header row naming the columns name,
@@ -12,15 +12,19 @@
  * merges it into c->clients after the clients already there: rows with the
  * same trimmed name form one client whose department is the first
  * non-empty one. A row whose email is not one address is skipped with a
- * "file:line: ..." warning appended to *warnings. Returns 0, or -EINVAL /
+ * "file:line: ..." warning appended to *warnings, and so is a row with a
+ * NUL byte in a field. A file over ROSTER_MAX_BYTES is refused before it
+ * is parsed. Returns 0, or -EINVAL /
  * a negative errno with a "file:line: ..." message appended to *errors.
  * Untrusted data. */
 int roster_load(struct conf *c, const char *path, struct strlist *errors,
 		struct strlist *warnings);
 
 /* Parses one CSV record starting at data[*pos] into fields; advances *pos
- * past it and counts the lines it spans in *lines. Returns 0, -EINVAL for
- * an unterminated quote or an over-long field. */
+ * past it and counts the lines it spans in *lines. Returns 0; 1 when a
+ * field held a NUL byte (the record is still consumed whole, so the caller
+ * can reject just that row); -EINVAL for an unterminated quote or an
+ * over-long field. */
 int roster_csv_record(const char *data, size_t len, size_t *pos, struct strlist *fields,
 		      int *lines);
 

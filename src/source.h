@@ -10,8 +10,11 @@
 #include "msg.h"
 
 struct src_msg {
-	const char *data;     /* header block, then at most MSG_MAX_BODY_SCAN body bytes */
+	const char *data;     /* header block, then at most MSG_MAX_BODY_SCAN body bytes;
+			       * NULL when the message could not be read */
 	size_t len;
+	int error;            /* then why: -EINVAL not a regular file, -ELOOP a
+			       * symbolic link, another negative errno */
 	bool header_too_large; /* the header block exceeded MSG_MAX_HEADER */
 	struct msg_src_date date;
 	const char *folder;   /* folder name ("INBOX", "Sent", ...) */

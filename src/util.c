@@ -479,10 +479,10 @@ int iso_to_epoch(const char *s, int64_t *ret_t)
 	return 0;
 }
 
-int read_file(const char *path, size_t max, char **ret_data, size_t *ret_len)
+int open_regular(const char *path, bool nofollow, int *ret_fd)
 {
 	/* O_NONBLOCK: a FIFO named by mistake must not hang the daemon at open */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0));
 	if (fd < 0)
 		return -errno;
 	struct stat st;
@@ -490,6 +490,22 @@ int read_file(const char *path, size_t max, char **ret_data, size_t *ret_len)
 		close(fd);
 		return -EINVAL;
 	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+int read_file(const char *path, size_t max, char **ret_data, size_t *ret_len)
+{
+	int fd;
+	int opened = open_regular(path, false, &fd);
+	if (opened < 0)
+		return opened;
 	struct sbuf sb = {0};
 	char buf[8192];
 	for (;;) {

@@ -85,6 +85,15 @@ void epoch_to_iso(int64_t t, char buf[static 32]);
 /* Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS][Z]" or "now"; 0 or -EINVAL. */
 int iso_to_epoch(const char *s, int64_t *ret_t);
 
+/* Opens path read-only (close-on-exec) if it is a regular file: opened
+ * without blocking (a FIFO or a device cannot hang the caller at open)
+ * and, with nofollow, not through a symbolic link, then checked with
+ * fstat. Returns 0 and a blocking descriptor in *ret_fd; -EINVAL for
+ * anything but a regular file, -ELOOP for a symbolic link (nofollow), or
+ * another negative errno. Every file rapport reads on behalf of a user
+ * (mail, configuration, roster) is opened through this. */
+int open_regular(const char *path, bool nofollow, int *ret_fd);
+
 /* Reads a whole small regular file (at most max bytes); 0 or negative
  * errno (-EFBIG when larger, -EINVAL when not a regular file: a FIFO or a
  * device would block or never end). Caller frees *ret_data. */
