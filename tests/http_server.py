@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """An HTTPS server for the webhook tests on 127.0.0.1:PORT with the given
-certificate. Each POST body is written to OUTDIR/N.json and answered 200.
-Usage: http_server.py PORT OUTDIR CERT KEY"""
+certificate (plain HTTP when CERT is "-"). Each POST body is written to
+OUTDIR/N.json and answered 200. MAXTLS (1.0 or 1.1) caps the TLS version.
+Usage: http_server.py PORT OUTDIR CERT KEY [MAXTLS]"""
 import http.server
 import os
 import ssl
@@ -32,9 +33,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
 def main():
     port, out, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
     srv = http.server.HTTPServer(("127.0.0.1", port), Handler)
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert, key)
-    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    if cert != "-":
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        if len(sys.argv) > 5:
+            import warnings
+            warnings.filterwarnings("ignore", category=DeprecationWarning)
+            ctx.minimum_version = ssl.TLSVersion.TLSv1
+            ctx.maximum_version = {"1.0": ssl.TLSVersion.TLSv1,
+                                   "1.1": ssl.TLSVersion.TLSv1_1}[sys.argv[5]]
+            ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     open(os.path.join(out, "ready"), "w").close()
     srv.serve_forever()
 

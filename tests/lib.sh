@@ -9,7 +9,7 @@ _passed=0
 _failed=0
 _name=$(basename "$0" .test)
 cleanup_hooks=
-trap 'for h in $cleanup_hooks; do $h; done; rm -rf "$TMP"' EXIT
+trap 'for h in $cleanup_hooks; do $h; done; [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"' EXIT
 
 pass() { _passed=$((_passed + 1)); echo "ok - $*"; }
 fail() { _failed=$((_failed + 1)); echo "not ok - $*"; }

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """A real SMTP server for the tests (aiosmtpd) on 127.0.0.1:PORT. Each
 accepted message is written to OUTDIR/N.eml (envelope in N.env). While
-OUTDIR/refuse exists, DATA is answered 451 (try again later).
-Runs until killed. Usage: smtp_server.py PORT OUTDIR"""
+OUTDIR/refuse exists, DATA is answered 451 (try again later). With
+"auth", it offers AUTH without STARTTLS (as a careless relay would) and
+appends every login and password it is given to OUTDIR/auth.log.
+Runs until killed. Usage: smtp_server.py PORT OUTDIR [auth]"""
 import os
 import sys
 import time
@@ -29,9 +31,23 @@ class Handler:
         return "250 OK"
 
 
+def recorder(out):
+    from aiosmtpd.smtp import AuthResult
+
+    def check(server, session, envelope, mechanism, auth_data):
+        with open(os.path.join(out, "auth.log"), "a") as f:
+            f.write("%s %r\n" % (mechanism, auth_data))
+        return AuthResult(success=True)
+    return check
+
+
 def main():
     port, out = int(sys.argv[1]), sys.argv[2]
-    c = Controller(Handler(out), hostname="127.0.0.1", port=port)
+    if sys.argv[3:] == ["auth"]:
+        c = Controller(Handler(out), hostname="127.0.0.1", port=port,
+                       authenticator=recorder(out), auth_require_tls=False)
+    else:
+        c = Controller(Handler(out), hostname="127.0.0.1", port=port)
     c.start()
     open(os.path.join(out, "ready"), "w").close()
     try:
