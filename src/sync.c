@@ -160,11 +160,13 @@ static enum imap_fail fetch_batch(struct sync *s, const uint32_t *uids, size_t n
 			for (size_t i = 0; i < nlost; i++)
 				sl_take(ret_lost, xasprintf("%u", lost[i]));
 			free(lost);
-			m = xrealloc(m, (got + nagain + 1) * sizeof(*m));
-			memcpy(m + got, again, nagain * sizeof(*m));
-			got += nagain;
+			if (nagain) {
+				m = xrealloc(m, (got + nagain) * sizeof(*m));
+				memcpy(m + got, again, nagain * sizeof(*m));
+				got += nagain;
+				qsort(m, got, sizeof(*m), cmp_msg_uid);
+			}
 			free(again);
-			qsort(m, got, sizeof(*m), cmp_msg_uid);
 		}
 	}
 	free(miss);
