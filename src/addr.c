@@ -32,8 +32,10 @@ const char *addr_domain(const char *a)
 	return at ? at + 1 : "";
 }
 
-/* Matches ^(no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer[-_.]?daemon|postmaster)([-_.].*)?$
- * on the local part without a regex engine. */
+/* Matches DOMAIN.md §1's
+ * ^(no[-_.]?reply|do[-_.]?not[-_.]?reply|no[-_.]?address|mailer[-_.]?daemon|postmaster|
+ *   notifications?|newsletters?|announcements?|bounces?)([-_.].*)?$
+ * on the (lower-case) local part without a regex engine. */
 static bool sep(char c)
 {
 	return c == '-' || c == '_' || c == '.';
@@ -55,8 +57,16 @@ static bool role_tail(const char *p, const char *end)
 	return p == end || (p && p < end && sep(*p));
 }
 
+/* After a word that may take a plural "s". */
+static const char *opt_s(const char *p)
+{
+	return p && *p == 's' ? p + 1 : p;
+}
+
 bool addr_is_role(const char *a)
 {
+	static const char *const plural[] = {"notification", "newsletter", "announcement",
+					     "bounce"};
 	const char *end = strrchr(a, '@');
 	const char *p;
 
@@ -64,6 +74,14 @@ bool addr_is_role(const char *a)
 		return false;
 	if ((p = word(a, "no")) && (p = word(opt_sep(p), "reply")) && role_tail(p, end))
 		return true;
+	if ((p = word(a, "no")) && (p = word(opt_sep(p), "address")) && role_tail(p, end))
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(plural); i++) {
+		const char *q = word(a, plural[i]);
+		/* "bounces" may be the word plus "s", or end right after it */
+		if (q && (role_tail(q, end) || role_tail(opt_s(q), end)))
+			return true;
+	}
 	if ((p = word(a, "do")) && (p = word(opt_sep(p), "not")) &&
 	    (p = word(opt_sep(p), "reply")) && role_tail(p, end))
 		return true;

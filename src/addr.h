@@ -14,8 +14,10 @@ char *addr_normalize(const char *s);
 /* The domain part of a normalised address (pointer into a), or "". */
 const char *addr_domain(const char *a);
 
-/* True if the normalised address's local part is a role that is never a
- * client: no-reply, do-not-reply, mailer-daemon, postmaster (DOMAIN.md §1). */
+/* True if the normalised address's local part is an automated sender that
+ * is never a client (DOMAIN.md §1): no-reply, do-not-reply, no-address,
+ * mailer-daemon, postmaster, notification(s), newsletter(s),
+ * announcement(s), bounce(s), each alone or followed by [-_.] and more. */
 bool addr_is_role(const char *a);
 
 /* True if the local part is mailer-daemon or postmaster (bounce senders). */

@@ -20,7 +20,7 @@
 /* The header fields rapport reads (see msg.c); nothing else is fetched. */
 static const char *const header_fields[] = {
 	"From", "To", "Cc", "Bcc", "Reply-To", "Subject", "Date", "Message-ID",
-	"In-Reply-To", "References", "List-Id", "List-Post", "Precedence",
+	"In-Reply-To", "References", "List-Id", "List-Post", "List-Unsubscribe", "Precedence",
 	"Auto-Submitted", "X-Autoreply", "X-Autorespond", "Content-Type", "Received",
 };
 

@@ -24,7 +24,8 @@ struct pent {
 struct loader {
 	struct model *md;
 	struct store *st;
-	struct strlist identity;
+	struct strlist identity;     /* this account's own addresses */
+	struct strlist colleagues;   /* every account's: never a client */
 	struct strlist rule_domains, rule_names; /* department rules */
 	int64_t touched_after;
 	bool keep_subjects;
@@ -74,7 +75,7 @@ static const char *department_of(const struct loader *l, const char *addr)
 
 static bool never_client(const struct loader *l, const char *addr)
 {
-	if (sl_contains(&l->identity, addr) || addr_is_role(addr))
+	if (sl_contains(&l->colleagues, addr) || addr_is_role(addr))
 		return true;
 	for (size_t i = 0; i < l->md->conf->ignore.n; i++)
 		if (addr_glob(l->md->conf->ignore.v[i], addr))
@@ -339,6 +340,61 @@ static int load_details(struct loader *l, enum store_detail d, void (*flush)(str
 	return r;
 }
 
+struct accounts_pass {
+	struct store *st;
+	struct strlist *out;
+	int r;
+};
+
+static void on_account(void *ud, int64_t id, const char *name)
+{
+	struct accounts_pass *ap = ud;
+	struct strlist ids = {0};
+	(void)name;
+	if (ap->r == 0 && (ap->r = store_identity(ap->st, id, &ids)) == 0)
+		for (size_t i = 0; i < ids.n; i++)
+			sl_add_unique(ap->out, ids.v[i]);
+	sl_free(&ids);
+}
+
+/* The identity addresses of every account: a colleague liaison is a
+ * co-worker, never a client (DOMAIN.md §1). */
+static int colleagues(struct store *st, struct strlist *ret)
+{
+	struct accounts_pass ap = {st, ret, 0};
+	int r = store_each_account(st, on_account, &ap);
+	return r < 0 ? r : ap.r;
+}
+
+/* DOMAIN.md §3: messages are ordered by date and, at the same instant, by
+ * Message-ID in byte order (the store hands them over by date and row
+ * id). Ties are rare and short: an insertion sort per run of one date. */
+static void order_ties(struct model *md, struct loader *l)
+{
+	for (size_t i = 0; i < md->n;) {
+		size_t j = i + 1;
+		while (j < md->n && md->m[j].date == md->m[i].date)
+			j++;
+		for (size_t k = i + 1; k < j; k++)
+			for (size_t h = k; h > i && strcmp(strtab_str(&md->ids, md->m[h - 1].mid),
+							   strtab_str(&md->ids, md->m[h].mid)) > 0;
+			     h--) {
+				struct model_msg t = md->m[h];
+				md->m[h] = md->m[h - 1];
+				md->m[h - 1] = t;
+				uint32_t f = l->from[h];
+				l->from[h] = l->from[h - 1];
+				l->from[h - 1] = f;
+				if (md->subject) {
+					char *s = md->subject[h];
+					md->subject[h] = md->subject[h - 1];
+					md->subject[h - 1] = s;
+				}
+			}
+		i = j;
+	}
+}
+
 int model_load(struct store *st, const struct conf *c, const char *account, int64_t as_of,
 	       int64_t touched_after, unsigned flags, struct model *ret)
 {
@@ -355,10 +411,12 @@ int model_load(struct store *st, const struct conf *c, const char *account, int6
 	l.keep_subjects = flags & MODEL_KEEP_SUBJECTS;
 	if ((r = store_account_id(st, account, &md.account)) < 0 ||
 	    (r = store_identity(st, md.account, &l.identity)) < 0 ||
+	    (r = colleagues(st, &l.colleagues)) < 0 ||
 	    (r = store_each_department_domain(st, on_rule, &l)) < 0 ||
 	    (r = store_each_client_address(st, on_roster, &l)) < 0 ||
 	    (r = store_each_message(st, md.account, as_of, on_message, &l)) < 0)
 		goto fail;
+	order_ties(&md, &l);
 
 	md.msg_of_id = xmalloc((md.ids.n + 1) * sizeof(*md.msg_of_id));
 	for (size_t i = 0; i < md.ids.n; i++)
@@ -408,6 +466,7 @@ fail:
 	model_free(&md);
 out:
 	sl_free(&l.identity);
+	sl_free(&l.colleagues);
 	sl_free(&l.rule_domains);
 	sl_free(&l.rule_names);
 	free(l.from);
@@ -438,10 +497,9 @@ static int cmp_bounce(const void *a, const void *b, void *ud)
 	return x < y ? -1 : x > y;
 }
 
-/* True if message mi (outbound, the first of a projection) bounced for
- * client ci: a bounce names it as the original and lists the client among
- * the failed recipients, or has no per-recipient fields at all. */
-static bool bounced(struct model *md, uint32_t mi, uint32_t ci)
+/* The first of the bounces naming message mi as their original, in
+ * bounce_order. */
+static size_t first_bounce(struct model *md, uint32_t mi)
 {
 	struct model_priv *p = priv(md);
 	uint32_t mid = md->m[mi].mid;
@@ -453,8 +511,22 @@ static bool bounced(struct model *md, uint32_t mi, uint32_t ci)
 		else
 			hi = mid_i;
 	}
-	for (size_t i = lo; i < p->nbounce && md->m[p->bounce_order[i]].bounce_orig == mid; i++) {
+	return lo;
+}
+
+/* True if message mi (outbound, the first of a projection) bounced for
+ * client ci by instant t: a bounce dated no later names it as the original
+ * and lists the client among the failed recipients, or has no
+ * per-recipient fields at all. */
+static bool bounced(struct model *md, uint32_t mi, uint32_t ci, int64_t t)
+{
+	struct model_priv *p = priv(md);
+	uint32_t mid = md->m[mi].mid;
+	for (size_t i = first_bounce(md, mi);
+	     i < p->nbounce && md->m[p->bounce_order[i]].bounce_orig == mid; i++) {
 		const struct model_msg *b = &md->m[p->bounce_order[i]];
+		if (b->date > t)
+			continue;
 		if (!b->bounce_per_recipient)
 			return true;
 		for (uint32_t k = 0; k < b->n_fail; k++)
@@ -479,8 +551,8 @@ static int initiator(const struct model *md, uint32_t mi)
 	return m->dir == DIR_OUTBOUND ? INIT_LIAISON : INIT_CLIENT;
 }
 
-static void judge(struct model *md, const struct pent *pe, size_t n, struct score_msg *sm,
-		  struct score_proj *ret)
+static void judge(struct model *md, const struct pent *pe, size_t n, int64_t t,
+		  struct score_msg *sm, struct score_proj *ret)
 {
 	for (size_t i = 0; i < n; i++) {
 		sm[i].date = pe[i].date;
@@ -489,7 +561,7 @@ static void judge(struct model *md, const struct pent *pe, size_t n, struct scor
 	ret->m = sm;
 	ret->n = (uint32_t)n;
 	ret->initiator = initiator(md, pe[0].msg);
-	ret->undelivered = ret->initiator == INIT_LIAISON && bounced(md, pe[0].msg, pe[0].client);
+	ret->undelivered = ret->initiator == INIT_LIAISON && bounced(md, pe[0].msg, pe[0].client, t);
 }
 
 /* Calls fn for each projection of client ci as of instant t: the
@@ -520,6 +592,7 @@ static void each_proj(struct model *md, uint32_t ci, int64_t t, proj_fn fn, void
 
 struct collect {
 	struct model *md;
+	int64_t t;
 	struct score_proj *proj;
 	size_t np;
 	struct score_msg *buf; /* the next free place; projections lie end to end */
@@ -529,7 +602,7 @@ struct collect {
 static void collect_proj(void *ud, const struct pent *pe, size_t n)
 {
 	struct collect *x = ud;
-	judge(x->md, pe, n, x->buf, &x->proj[x->np++]);
+	judge(x->md, pe, n, x->t, x->buf, &x->proj[x->np++]);
 	x->buf += n;
 	x->nall += n;
 }
@@ -540,12 +613,68 @@ void model_score_at(struct model *md, uint32_t ci, int64_t t, struct score *ret)
 	size_t n = p->client_start[ci + 1] - p->client_start[ci];
 	struct score_msg *all = xmalloc((n + 1) * sizeof(*all));
 	struct score_proj *proj = xmalloc((n + 1) * sizeof(*proj));
-	struct collect x = {md, proj, 0, all, 0};
+	struct collect x = {md, t, proj, 0, all, 0};
 	each_proj(md, ci, t, collect_proj, &x);
 	/* the projections' messages, end to end, are every message of the window */
 	score_compute(&md->conf->scoring, t, x.proj, x.np, all, x.nall, ret);
 	free(all);
 	free(proj);
+}
+
+static void push_t(int64_t **v, size_t *n, size_t *cap, int64_t t)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*v = xrealloc(*v, *cap * sizeof(**v));
+	}
+	(*v)[(*n)++] = t;
+}
+
+static int cmp_t_desc(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x > y ? -1 : x < y;
+}
+
+/* DOMAIN.md §5: when the client's current one-sided run began, the latest
+ * instant at which it turned one-sided and stayed so up to as-of. It can
+ * change only where an outreach turns decided (an answer's date, t0 +
+ * reply window), a message enters the window (its date) or leaves it (one
+ * second past date + window), or a bounce arrives; one-sidedness is
+ * evaluated at those instants, walking back from as-of while it holds.
+ * Every message date stands for the answers and first messages among
+ * them. */
+static int64_t one_sided_since(struct model *md, uint32_t ci)
+{
+	struct model_priv *p = priv(md);
+	const struct conf_scoring *k = &md->conf->scoring;
+	int64_t rw = (int64_t)k->reply_window_days * 86400, win = (int64_t)k->window_days * 86400;
+	int64_t *ev = NULL;
+	size_t nev = 0, cap = 0;
+	for (size_t i = p->client_start[ci]; i < p->client_start[ci + 1]; i++) {
+		const struct pent *e = &p->pe[i];
+		push_t(&ev, &nev, &cap, e->date);
+		push_t(&ev, &nev, &cap, e->date + win + 1);
+		if (md->m[e->msg].dir != DIR_OUTBOUND)
+			continue;
+		push_t(&ev, &nev, &cap, e->date + rw);
+		for (size_t b = first_bounce(md, e->msg);
+		     b < p->nbounce && md->m[p->bounce_order[b]].bounce_orig == md->m[e->msg].mid; b++)
+			push_t(&ev, &nev, &cap, md->m[p->bounce_order[b]].date);
+	}
+	qsort(ev, nev, sizeof(*ev), cmp_t_desc);
+	int64_t since = md->as_of;
+	for (size_t i = 0; i < nev; i++) {
+		if (ev[i] > md->as_of || (i && ev[i] == ev[i - 1]))
+			continue;
+		struct score s;
+		model_score_at(md, ci, ev[i], &s);
+		if (!s.one_sided)
+			break;
+		since = ev[i];
+	}
+	free(ev);
+	return since;
 }
 
 void model_compute(struct model *md)
@@ -590,8 +719,11 @@ void model_compute(struct model *md)
 			i++;
 		p->client_start[c] = i;
 	}
-	for (size_t c = 0; c < md->nclients; c++)
-		model_score_at(md, (uint32_t)c, md->as_of, &md->clients[c].score);
+	for (size_t c = 0; c < md->nclients; c++) {
+		struct score *s = &md->clients[c].score;
+		model_score_at(md, (uint32_t)c, md->as_of, s);
+		s->one_sided_since = s->one_sided ? one_sided_since(md, (uint32_t)c) : 0;
+	}
 }
 
 struct each_ctx {
@@ -606,7 +738,7 @@ static void each_cb(void *ud, const struct pent *pe, size_t n)
 {
 	struct each_ctx *x = ud;
 	struct score_proj pr;
-	judge(x->md, pe, n, x->sm, &pr);
+	judge(x->md, pe, n, x->md->as_of, x->sm, &pr);
 	for (size_t k = 0; k < n; k++)
 		x->idx[k] = pe[k].msg;
 	x->fn(x->ud, pe[0].thread, x->idx, n, &pr);

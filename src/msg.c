@@ -422,7 +422,7 @@ int msg_parse(const char *data, size_t len, const struct msg_src_date *src, stru
 	collect_refs(hdr_get(&h, "References"), &m.references);
 	const char *lid = hdr_get(&h, "List-Id");
 	m.list_id = lid && *lid ? utf8_sanitize(lid, strlen(lid)) : NULL;
-	m.has_list_post = hdr_get(&h, "List-Post") != NULL;
+	m.has_list_hdr = hdr_get(&h, "List-Post") || hdr_get(&h, "List-Unsubscribe");
 	m.precedence = lower_token(hdr_get(&h, "Precedence"));
 	m.auto_submitted = lower_token(hdr_get(&h, "Auto-Submitted"));
 	const char *xa = hdr_get(&h, "X-Autoreply");
@@ -514,7 +514,7 @@ static bool is_auto(const struct msg *m)
 
 static bool is_list(const struct msg *m)
 {
-	if (m->list_id || m->has_list_post)
+	if (m->list_id || m->has_list_hdr)
 		return true;
 	return m->precedence && (strcmp(m->precedence, "bulk") == 0 ||
 				 strcmp(m->precedence, "list") == 0 ||

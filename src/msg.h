@@ -60,7 +60,7 @@ struct msg {
 	char *in_reply_to;     /* first id, without <>, or NULL */
 	struct strlist references; /* ids without <>, in order (the last MSG_MAX_REFS) */
 	char *list_id;         /* or NULL */
-	bool has_list_post;
+	bool has_list_hdr;     /* List-Post or List-Unsubscribe (RFC 2369) */
 	char *precedence;      /* lower-cased, or NULL */
 	char *auto_submitted;  /* lower-cased value, or NULL */
 	bool x_autoreply;      /* non-empty X-Autoreply or X-Autorespond */

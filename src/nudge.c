@@ -68,7 +68,9 @@ static void on_proj(void *ud, uint32_t thread, const uint32_t *msgs, size_t n,
 		x->last_msg = msgs[n - 1];
 		x->last_key = key;
 	}
-	bool inbound = false, answered = false;
+	bool inbound = false, answered = false, outbound = false;
+	for (size_t i = 0; i < n; i++)
+		outbound |= p->m[i].outbound;
 	for (size_t i = 1; i < n; i++)
 		if (!p->m[i].outbound) {
 			inbound = true;
@@ -91,7 +93,10 @@ static void on_proj(void *ud, uint32_t thread, const uint32_t *msgs, size_t n,
 				  : xasprintf("no answer to your message of %s", d));
 		}
 	}
-	if (p->initiator == INIT_CLIENT && last->dir == DIR_INBOUND && last->to_me) {
+	/* reply-owed: only while the liaison has not answered at all; after
+	 * an answer, a later message from the client is most often a closing
+	 * "thanks" that headers cannot tell from a new question */
+	if (p->initiator == INIT_CLIENT && !outbound && last->dir == DIR_INBOUND && last->to_me) {
 		double age = (double)(md->as_of - last->date) / DAY;
 		if (age >= c->nudges.owed_days && age <= c->nudges.owed_give_up_days) {
 			date_of(last->date, d);
@@ -181,7 +186,7 @@ void nudge_derive(struct model *md, struct nudge_list *ret)
 		if (s->one_sided && x.unanswered_msg != MODEL_NONE) {
 			const struct model_msg *m = &md->m[x.unanswered_msg];
 			add(&out, NUDGE_ONE_SIDED, ci, strtab_str(&md->ids, m->mid), m,
-			    s->one_sided_since ? s->one_sided_since : m->date,
+			    s->one_sided_since,
 			    xasprintf("%d of %d outreach threads unanswered: try another channel, a "
 				      "visit or a meeting", s->decided - s->answered, s->decided));
 		}

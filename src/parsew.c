@@ -68,7 +68,7 @@ void parsew_pack(const struct msg *m, struct sbuf *sb)
 	put_str(sb, m->in_reply_to);
 	put_list(sb, &m->references);
 	put_str(sb, m->list_id);
-	put_i64(sb, m->has_list_post);
+	put_i64(sb, m->has_list_hdr);
 	put_str(sb, m->precedence);
 	put_str(sb, m->auto_submitted);
 	put_i64(sb, m->x_autoreply);
@@ -153,7 +153,7 @@ int parsew_unpack(const char *data, size_t len, struct msg *ret)
 	m.in_reply_to = get_str(&r);
 	get_list(&r, &m.references);
 	m.list_id = get_str(&r);
-	m.has_list_post = get_i64(&r) != 0;
+	m.has_list_hdr = get_i64(&r) != 0;
 	m.precedence = get_str(&r);
 	m.auto_submitted = get_str(&r);
 	m.x_autoreply = get_i64(&r) != 0;

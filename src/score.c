@@ -144,16 +144,12 @@ void score_compute(const struct conf_scoring *k, int64_t as_of, const struct sco
 	/* one-sided: by ratio, or by the latest decided outreach all unanswered */
 	if (nd)
 		qsort(dec, nd, sizeof(*dec), cmp_decided);
-	for (size_t j = nd; j > 0 && !dec[j - 1].answered; j--) {
+	for (size_t j = nd; j > 0 && !dec[j - 1].answered; j--)
 		s.unanswered_streak++;
-		s.one_sided_since = dec[j - 1].t0;
-	}
 	bool by_ratio = s.decided >= k->one_sided_min_decided &&
 			(double)s.answered / s.decided < k->one_sided_max_rate;
 	bool by_streak = s.unanswered_streak >= k->one_sided_streak;
 	s.one_sided = by_ratio || by_streak;
-	if (!s.one_sided)
-		s.one_sided_since = 0;
 
 	/* phase: the first that holds */
 	if (!s.last_message || age_days(as_of, s.last_message) >= k->dormant_days)

@@ -39,7 +39,8 @@ struct score {
 	double liaison_latency_h; /* median hours, or -1 when none */
 	int64_t last_message;     /* date of the last personal message, 0 if none */
 	int64_t last_inbound;     /* date of the last personal message from the client, 0 if none */
-	int64_t one_sided_since;  /* t0 of the first outreach of the current unanswered run, 0 if none */
+	int64_t one_sided_since;  /* when the current one-sided run began (set by the model,
+				   * DOMAIN.md §5); 0 when not one-sided */
 };
 
 /* One message of a projection, as scoring needs it. */

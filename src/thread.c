@@ -91,8 +91,9 @@ void thread_build(struct model *md)
 			unite(parent, m->mid, m->parent);
 	}
 
-	/* the subject rule, in date order so "most recent earlier" is simply
-	 * the last one seen per (subject, client) */
+	/* the subject rule, in the model's order (date, then Message-ID at one
+	 * instant), so "the most recent before it" is simply the last one seen
+	 * per (subject, client), same-dated copies included */
 	struct lastmap lm = {0};
 	int64_t reach = (int64_t)md->conf->scoring.subject_thread_days * 86400;
 	for (size_t i = 0; i < md->n; i++) {
@@ -103,10 +104,8 @@ void thread_build(struct model *md)
 			uint32_t best = MODEL_NONE;
 			for (uint32_t c = 0; c < m->n_cp; c++) {
 				uint32_t j = lm_get(&lm, key(m->subj, md->cp[m->cp_off + c]));
-				if (j != MODEL_NONE && md->m[j].date < m->date &&
-				    m->date - md->m[j].date <= reach &&
-				    (best == MODEL_NONE || md->m[j].date > md->m[best].date ||
-				     (md->m[j].date == md->m[best].date && j > best)))
+				if (j != MODEL_NONE && m->date - md->m[j].date <= reach &&
+				    (best == MODEL_NONE || j > best))
 					best = j;
 			}
 			if (best != MODEL_NONE)

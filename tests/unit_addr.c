@@ -38,6 +38,27 @@ int main(void)
 	CHECK(addr_is_role("mailer-daemon@x.example"));
 	CHECK(addr_is_role("mailerdaemon@x.example"));
 	CHECK(addr_is_role("postmaster@x.example"));
+	/* the automated senders DOMAIN.md §1 added, and lookalikes that are people */
+	static const char *const roles[] = {
+		"no.address@x.example", "noaddress@x.example", "no-address-7@x.example",
+		"notification@x.example", "notifications@x.example", "notifications-canvas@x.example",
+		"newsletter@x.example", "newsletters.library@x.example", "announcement@x.example",
+		"announcements_2026@x.example", "bounce@x.example", "bounces@x.example",
+		"bounce-12345@x.example"};
+	for (size_t i = 0; i < ARRAY_SIZE(roles); i++) {
+		CHECK(addr_is_role(roles[i]));
+		if (!addr_is_role(roles[i]))
+			fprintf(stderr, "  (%s)\n", roles[i]);
+	}
+	static const char *const people[] = {
+		"notificationsx@x.example", "newslettering@x.example", "bouncer@x.example",
+		"nora@x.example", "noaddresses@x.example", "announcer@x.example",
+		"bouncess@x.example", "ann.notification@x.example"};
+	for (size_t i = 0; i < ARRAY_SIZE(people); i++) {
+		CHECK(!addr_is_role(people[i]));
+		if (addr_is_role(people[i]))
+			fprintf(stderr, "  (%s)\n", people[i]);
+	}
 	CHECK(addr_is_role("postmaster-2@x.example"));
 	CHECK(!addr_is_role("noreplyx@x.example"));
 	CHECK(!addr_is_role("reply@x.example"));
