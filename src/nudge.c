@@ -33,12 +33,14 @@ static void date_of(int64_t t, char buf[16])
 	buf[10] = '\0';
 }
 
-static void add(struct nudge_list *l, enum nudge_kind kind, uint32_t client, const char *key,
-		const struct model_msg *about, int64_t due, char *reason)
+static void add(const struct model *md, struct nudge_list *l, enum nudge_kind kind,
+		uint32_t client, const char *key, const struct model_msg *about, int64_t due,
+		char *reason)
 {
 	if (l->n % 64 == 0)
 		l->v = xrealloc(l->v, (l->n + 64) * sizeof(*l->v));
-	l->v[l->n++] = (struct nudge){kind, client, key, about->id, about->date, due, reason};
+	l->v[l->n++] = (struct nudge){kind, client, key, about->id, (uint32_t)(about - md->m),
+				      about->date, due, reason};
 }
 
 /* What one client's projections say, gathered in one pass. */
@@ -87,7 +89,7 @@ static void on_proj(void *ud, uint32_t thread, const uint32_t *msgs, size_t n,
 		double age = (double)(md->as_of - last->date) / DAY;
 		if (!inbound && age >= c->nudges.followup_days && age <= c->nudges.give_up_days) {
 			date_of(last->date, d);
-			add(x->out, NUDGE_FOLLOWUP, x->client, key, last,
+			add(md, x->out, NUDGE_FOLLOWUP, x->client, key, last,
 			    last->date + (int64_t)c->nudges.followup_days * DAY,
 			    n > 1 ? xasprintf("no answer to %zu messages, the latest on %s", n, d)
 				  : xasprintf("no answer to your message of %s", d));
@@ -100,7 +102,7 @@ static void on_proj(void *ud, uint32_t thread, const uint32_t *msgs, size_t n,
 		double age = (double)(md->as_of - last->date) / DAY;
 		if (age >= c->nudges.owed_days && age <= c->nudges.owed_give_up_days) {
 			date_of(last->date, d);
-			add(x->out, NUDGE_REPLY_OWED, x->client, key, last,
+			add(md, x->out, NUDGE_REPLY_OWED, x->client, key, last,
 			    last->date + (int64_t)c->nudges.owed_days * DAY,
 			    xasprintf("their message of %s is waiting for your answer", d));
 		}
@@ -168,7 +170,7 @@ static void reconnect(struct scan *x)
 		return;
 	char d[16];
 	date_of(last, d);
-	add(x->out, NUDGE_RECONNECT, x->client, x->last_key, &md->m[x->last_msg],
+	add(md, x->out, NUDGE_RECONNECT, x->client, x->last_key, &md->m[x->last_msg],
 	    last + (int64_t)need,
 	    xasprintf("no message for %.0f days, since %s (usually one every %.1f days); the tie "
 		      "was %s", silence / DAY, d, median / DAY,
@@ -185,7 +187,7 @@ void nudge_derive(struct model *md, struct nudge_list *ret)
 		reconnect(&x);
 		if (s->one_sided && x.unanswered_msg != MODEL_NONE) {
 			const struct model_msg *m = &md->m[x.unanswered_msg];
-			add(&out, NUDGE_ONE_SIDED, ci, strtab_str(&md->ids, m->mid), m,
+			add(md, &out, NUDGE_ONE_SIDED, ci, strtab_str(&md->ids, m->mid), m,
 			    s->one_sided_since,
 			    xasprintf("%d of %d outreach threads unanswered: try another channel, a "
 				      "visit or a meeting", s->decided - s->answered, s->decided));

@@ -17,6 +17,7 @@ struct nudge {
 	uint32_t client;     /* model client index */
 	const char *key;     /* Message-ID of the thread's first message (owned by the model) */
 	int64_t message;     /* row id of the message it is about */
+	uint32_t msg;        /* ... and its model index */
 	int64_t about;       /* that message's date */
 	int64_t due;         /* when it became due */
 	char *reason;        /* one line, plain words */

@@ -464,7 +464,10 @@ static int print_nudge(void *ud, const struct store_nudge_row *r)
 	epoch_to_iso(r->due, due);
 	epoch_to_iso(r->about, about);
 	if (x->g->fmt == FMT_JSON) {
-		printf("%s\n  {\"id\": %lld, \"liaison\": ", x->n ? "," : "", (long long)r->id);
+		if (r->id)
+			printf("%s\n  {\"id\": %lld, \"liaison\": ", x->n ? "," : "", (long long)r->id);
+		else
+			printf("%s\n  {\"id\": null, \"liaison\": ", x->n ? "," : "");
 		report_json_string(stdout, r->account);
 		printf(", \"client\": ");
 		report_json_string(stdout, r->client);
@@ -488,7 +491,9 @@ static int print_nudge(void *ud, const struct store_nudge_row *r)
 	} else if (x->g->fmt == FMT_CSV) {
 		if (!x->n)
 			printf("id,liaison,client,kind,state,due,about,age_days,subject,reason\r\n");
-		printf("%lld,", (long long)r->id);
+		if (r->id)
+			printf("%lld", (long long)r->id);
+		putchar(',');
 		const char *f[] = {r->account, r->client, r->kind, r->state, due, about};
 		for (size_t i = 0; i < ARRAY_SIZE(f); i++) {
 			bool q = strpbrk(f[i], ",\"\r\n") != NULL;
@@ -510,8 +515,10 @@ static int print_nudge(void *ud, const struct store_nudge_row *r)
 			printf("%4s %-20.20s %-10s %4s %s\n", "ID", "CLIENT", "KIND", "AGE", "SUBJECT");
 		char age[32];
 		snprintf(age, sizeof(age), "%ldd", days_since(x->now, r->about));
-		printf("%4lld %-20.20s %-10s %4s %.38s\n", (long long)r->id, r->client, r->kind, age,
-		       r->subject);
+		char id[24] = "-";
+		if (r->id)
+			snprintf(id, sizeof(id), "%lld", (long long)r->id);
+		printf("%4s %-20.20s %-10s %4s %.38s\n", id, r->client, r->kind, age, r->subject);
 		char until[32] = "";
 		if (!strcmp(r->state, "snoozed"))
 			epoch_to_iso(r->snooze_until, until);
@@ -524,6 +531,124 @@ static int print_nudge(void *ud, const struct store_nudge_row *r)
 	}
 	x->n++;
 	return 0;
+}
+
+/* A nudge derived from the messages as of an instant, with what the store
+ * knows of it. */
+struct fly_nudge {
+	struct store_nudge_row row;
+	char *client, *address, *subject, *reason, *delivered, *account;
+	char state[16];
+};
+
+static int cmp_fly(const void *a, const void *b)
+{
+	const struct fly_nudge *x = a, *y = b;
+	if (x->row.due != y->row.due)
+		return x->row.due < y->row.due ? -1 : 1;
+	/* stored ones in id order (the store's), new ones after, by name */
+	if (!x->row.id != !y->row.id)
+		return x->row.id ? -1 : 1;
+	if (x->row.id != y->row.id)
+		return x->row.id < y->row.id ? -1 : 1;
+	int c = strcmp(x->row.account, y->row.account);
+	if (!c)
+		c = strcmp(x->row.client, y->row.client);
+	return c ? c : strcmp(x->row.kind, y->row.kind);
+}
+
+/* With --as-of: the nudges the messages give as of that instant, read
+ * only. A nudge the liaison snoozed or dismissed before the instant is in
+ * that state then; every other one was open. */
+static int fly_nudges(struct global *g, const struct store_nudge_filter *f, struct nudge_out *x)
+{
+	struct strlist accounts = {0};
+	struct fly_nudge *v = NULL;
+	size_t n = 0;
+	int ret = 0;
+	if (store_each_account(g->st, on_account_name, &accounts) < 0) {
+		log_err("%s", store_errmsg(g->st));
+		return -EIO;
+	}
+	for (size_t a = 0; a < accounts.n && ret == 0; a++) {
+		if (f->account && strcmp(f->account, accounts.v[a]) != 0)
+			continue;
+		struct model md;
+		if (model_load(g->st, &g->conf, accounts.v[a], g->as_of, 0, MODEL_KEEP_SUBJECTS,
+			       &md) < 0) {
+			log_err("cannot load %s: %s", accounts.v[a], store_errmsg(g->st));
+			ret = -EIO;
+			break;
+		}
+		model_compute(&md);
+		struct nudge_list l;
+		nudge_derive(&md, &l);
+		for (size_t i = 0; i < l.n; i++) {
+			const struct nudge *nu = &l.v[i];
+			const struct model_client *cl = &md.clients[nu->client];
+			const char *kind = nudge_kind_name(nu->kind);
+			if (f->kind && strcmp(f->kind, kind) != 0)
+				continue;
+			struct store_nudge_state sn = {0};
+			int r = store_nudge_find(g->st, accounts.v[a], kind, cl->first_address, nu->key,
+						 &sn);
+			if (r == -EIO) {
+				log_err("%s", store_errmsg(g->st));
+				ret = -EIO;
+				break;
+			}
+			const char *state = "open";
+			if (r == 0 && sn.updated_at <= g->as_of &&
+			    (strcmp(sn.state, "dismissed") == 0 ||
+			     (strcmp(sn.state, "snoozed") == 0 && sn.snooze_until > g->as_of)))
+				state = sn.state;
+			if (!f->all && strcmp(state, "open") != 0) {
+				free(sn.delivered);
+				continue;
+			}
+			if (n % 64 == 0)
+				v = xrealloc(v, (n + 64) * sizeof(*v));
+			struct fly_nudge *fn = &v[n++];
+			*fn = (struct fly_nudge){0};
+			snprintf(fn->state, sizeof(fn->state), "%s", state);
+			fn->account = xstrdup(accounts.v[a]);
+			fn->client = xstrdup(cl->name);
+			fn->address = xstrdup(cl->first_address);
+			fn->subject = xstrdup(md.subject[nu->msg]);
+			fn->reason = xstrdup(nu->reason);
+			fn->delivered = sn.delivered;
+			fn->row = (struct store_nudge_row){
+				.id = r == 0 ? sn.id : 0, .kind = kind, .due = nu->due,
+				.snooze_until = sn.snooze_until, .about = nu->about};
+		}
+		nudge_list_free(&l);
+		model_free(&md);
+	}
+	sl_free(&accounts);
+	for (size_t i = 0; i < n; i++) {
+		struct store_nudge_row *r = &v[i].row;
+		r->account = v[i].account;
+		r->client = v[i].client;
+		r->address = v[i].address;
+		r->subject = v[i].subject;
+		r->reason = v[i].reason;
+		r->delivered = v[i].delivered;
+		r->state = v[i].state;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_fly);
+	for (size_t i = 0; i < n && ret == 0; i++)
+		print_nudge(x, &v[i].row);
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].account);
+		free(v[i].client);
+		free(v[i].address);
+		free(v[i].subject);
+		free(v[i].reason);
+		free(v[i].delivered);
+	}
+	free(v);
+	return ret;
 }
 
 static int cmd_nudges(struct global *g, int argc, char **argv)
@@ -557,10 +682,15 @@ static int cmd_nudges(struct global *g, int argc, char **argv)
 	}
 	if (setup(g) < 0)
 		return 1;
+	if (g->as_of)
+		f.now = g->as_of; /* ages are counted from the instant asked for */
 	struct nudge_out x = {g, f.now, 0, f.all};
 	if (g->fmt == FMT_JSON)
 		printf("[");
-	if (store_each_nudge(g->st, &f, print_nudge, &x) < 0) {
+	if (g->as_of) {
+		if (fly_nudges(g, &f, &x) < 0)
+			return 1;
+	} else if (store_each_nudge(g->st, &f, print_nudge, &x) < 0) {
 		log_err("cannot read the nudges: %s", store_errmsg(g->st));
 		return 1;
 	}

@@ -146,7 +146,7 @@ enum stmt {
 	S_EACH_WEAK, S_EACH_SCORE_BRIEF, S_EACH_WEAK_BRIEF, S_NUDGE_PUT, S_NUDGE_RESOLVE,
 	S_EACH_NUDGE, S_NUDGE_STATE, S_NUDGE_DELIVERED, S_NUDGE_FIND, S_SETTING_GET,
 	S_SETTING_PUT, S_SCORE_PRUNE, S_SCORE_OLDEST, S_MAX_MSG, S_MAIL_ADDR_ADD, S_IDENT_DEL,
-	S_IDENT_ADD, S_EACH_IDENT,
+	S_IDENT_ADD, S_EACH_IDENT, S_NUDGE_KEY,
 	S_N
 };
 
@@ -257,6 +257,11 @@ static const char *const sql[S_N] = {
 	[S_NUDGE_DELIVERED] = "INSERT OR IGNORE INTO nudge_deliveries(nudge, channel, delivered_at)"
 			      " VALUES(?1, ?2, ?3)",
 	[S_NUDGE_FIND] = "SELECT state FROM nudges WHERE id = ?1",
+	[S_NUDGE_KEY] = "SELECT n.id, n.state, coalesce(n.snooze_until, 0), n.updated_at,"
+			" (SELECT group_concat(channel) FROM nudge_deliveries d WHERE d.nudge = n.id)"
+			" FROM nudges n JOIN accounts a ON a.id = n.account_id"
+			" WHERE a.name = ?1 AND n.kind = ?2 AND n.thread_key = ?4 AND n.client ="
+			" (SELECT client FROM client_addresses WHERE addr = ?3)",
 	[S_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
 	[S_SETTING_PUT] = "INSERT OR REPLACE INTO settings(key, value) VALUES(?1, ?2)",
 	[S_SCORE_OLDEST] = "SELECT coalesce(min(computed_at), 0) FROM scores s JOIN accounts a"
@@ -1447,4 +1452,27 @@ int store_lock(const char *path, bool group, int *ret_fd, char **ret_error)
 	}
 	*ret_fd = fd;
 	return 0;
+}
+
+int store_nudge_find(struct store *st, const char *account, const char *kind, const char *addr,
+		     const char *key, struct store_nudge_state *ret)
+{
+	sqlite3_stmt *q = prep(st, S_NUDGE_KEY);
+	if (!q)
+		return -EIO;
+	bind_text(q, 1, account);
+	bind_text(q, 2, kind);
+	bind_text(q, 3, addr);
+	bind_text(q, 4, key);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		*ret = (struct store_nudge_state){0};
+		ret->id = sqlite3_column_int64(q, 0);
+		snprintf(ret->state, sizeof(ret->state), "%s", col(q, 1) ? col(q, 1) : "");
+		ret->snooze_until = sqlite3_column_int64(q, 2);
+		ret->updated_at = sqlite3_column_int64(q, 3);
+		ret->delivered = col(q, 4) ? xstrdup(col(q, 4)) : NULL;
+	}
+	sqlite3_reset(q);
+	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? -ENOENT : -EIO;
 }

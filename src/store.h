@@ -207,6 +207,19 @@ int store_each_nudge(struct store *st, const struct store_nudge_filter *f, store
  * previous state in *ret_old (may be NULL; caller frees). 0, -ENOENT, -EIO. */
 int store_nudge_state(struct store *st, int64_t id, const char *state, int64_t until,
 		      int64_t now, char **ret_old);
+/* The stored nudge of account with kind, for the client of address addr,
+ * about the thread keyed key: its id, state, snooze end, last change and
+ * the channels it reached (malloc'd or NULL; caller frees). 0, -ENOENT,
+ * -EIO. */
+struct store_nudge_state {
+	int64_t id;
+	char state[16];
+	int64_t snooze_until, updated_at;
+	char *delivered;
+};
+int store_nudge_find(struct store *st, const char *account, const char *kind, const char *addr,
+		     const char *key, struct store_nudge_state *ret);
+
 /* Records that the nudge reached channel. 0 or -EIO. */
 int store_nudge_delivered(struct store *st, int64_t id, const char *channel, int64_t now);
 

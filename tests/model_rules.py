@@ -169,6 +169,34 @@ if ns:
     ok(ns[0]["about"] == iso(NOW - 97 * DAY) and ns[0]["subject"] == "Question 97",
        "ratio: about the latest unanswered outreach (%s, %s)" % (ns[0]["about"], ns[0]["subject"]))
 
+# rapport --as-of DATE nudges computes from the messages as of DATE, with
+# ages counted from DATE. On Zoe's mailbox, at three instants:
+#   68 days ago: not yet one-sided (a/n = 1/4); the four unanswered
+#     outreach (t0 100..97 days ago, no word from Zoe at all) are 32..29
+#     days old, inside [7, 45]: four follow-ups, due t0 + 7 days;
+#   67 days ago: one-sided, due that very instant (bounds are inclusive),
+#     about "Question 97", 97 - 67 = 30 days old; the four follow-ups too;
+#   50 days ago: the outreach is 50..47 days old, past give_up_days (45):
+#     no follow-up; still one-sided since 67 days ago.
+def at(days):
+    r = run(RAPPORT, "-c", conf, "--as-of", iso(NOW - days * DAY), "--json", "nudges")
+    return sorted((n["kind"], n["due"], n["age_days"], n["subject"], n["state"])
+                  for n in json.loads(r.stdout or "[]"))
+
+
+fu = [("follow-up", iso(NOW - (t0 - 7) * DAY)) for t0 in (100, 99, 98, 97)]
+got = at(68)
+ok([(k, d) for k, d, _, _, _ in got] == sorted(fu),
+   "as of 68 days ago: the four follow-ups only (%s)" % got)
+got = at(67)
+ok(sorted((k, d) for k, d, _, _, _ in got) == sorted(fu + [("one-sided", iso(NOW - 67 * DAY))]),
+   "as of 67 days ago: the follow-ups and the one-sided nudge (%s)" % got)
+ok(("one-sided", iso(NOW - 67 * DAY), 30, "Question 97", "open") in got,
+   "as of 67 days ago: one-sided about Question 97, 30 days old, open")
+got = at(50)
+ok(got == [("one-sided", iso(NOW - 67 * DAY), 47, "Question 97", "open")],
+   "as of 50 days ago: only the one-sided nudge, 47 days old (%s)" % got)
+
 # --- 4. reply-owed only while the liaison has not answered ---------------------
 # Wanda asked 5 days ago, the liaison answered 4 days ago, Wanda said
 # "thanks, all done!" 3 days ago (to the liaison, in To): the liaison has
