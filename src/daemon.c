@@ -187,7 +187,7 @@ static enum imap_fail connected(struct acct *ac, struct store *st, struct imap *
 				int64_t *last_full)
 {
 	struct sync s = {ac->c, ac->a, st, ac->w, im, ac->stop,
-			 {on_progress, on_notice, on_quarantine, ac}, 0, 0};
+			 {on_progress, on_notice, on_quarantine, ac}, 0, NULL, 0};
 	struct strlist folders = {0};
 	ac->stored_seen = 0;
 	enum imap_fail f = sync_folders(&s, &folders);
@@ -246,6 +246,7 @@ static enum imap_fail connected(struct acct *ac, struct store *st, struct imap *
 		refresh(ac, st, last_full);
 	}
 out:
+	free(s.sent);
 	sl_free(&folders);
 	return f;
 }
@@ -316,6 +317,21 @@ static void *account_main(void *arg)
 		}
 		if (*ac->stop) {
 			free(why);
+			break;
+		}
+		/* a token command gives a fresh token at every login: a refused
+		 * one is retried like any passing failure; a refused static
+		 * password waits for a new configuration */
+		if (f == IMAP_AUTH && ac->a->oauth2_token_command && !ac->o->once) {
+			char *t = xasprintf("%s (a new token is asked for at the next attempt)", why);
+			free(why);
+			why = t;
+			f = IMAP_TEMPORARY;
+		}
+		if (permanent(f) && ac->o->once) {
+			log_err("%s: %s", ac->a->name, why);
+			free(why);
+			ac->result = 1;
 			break;
 		}
 		if (permanent(f)) {

@@ -10,10 +10,15 @@
 
 #include "mbox.h"
 
-static const char *const sent_names[] = {"sent", "sent items", "sent messages", "sent mail",
-					 "sent-mail", "sentmail", "gesendet",
-					 "gesendete objekte", "gesendete elemente",
-					 "envoy\xc3\xa9s", "elementos enviados"};
+/* compared ignoring ASCII case; the accented ones as UTF-8 (mbox and
+ * maildir names) and as IMAP's modified UTF-7 (folder names on the wire) */
+static const char *const sent_names[] = {
+	"sent", "sent items", "sent_items", "sent-items", "sent messages", "sent mail",
+	"sent-mail", "sent_mail", "_sent_mail", "sentmail", "gesendet", "gesendete objekte",
+	"gesendete elemente", "envoy\xc3\xa9s", "\xc3\xa9l\xc3\xa9ments envoy\xc3\xa9s",
+	"\xc3\x89l\xc3\xa9ments envoy\xc3\xa9s", "&AOk-l&AOk-ments envoy&AOk-s",
+	"&AMk-l&AOk-ments envoy&AOk-s", "envoy&AOk-s", "enviados", "elementos enviados",
+	"itens enviados", "posta inviata", "verzonden items", "skickat", "sendt"};
 
 const char *source_folder_role(const char *name)
 {

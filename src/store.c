@@ -431,7 +431,7 @@ static int trusted_file(const char *path, mode_t mode, char **ret_error)
 		int e = errno;
 		if (e == ENOENT)
 			return 0;
-		*ret_error = xasprintf("%s: %s", path, strerror(e));
+		*ret_error = xasprintf("cannot check %s: %s", path, strerror(e));
 		return -e;
 	}
 	const char *why = NULL, *fix = NULL;
@@ -461,16 +461,16 @@ static int trusted_file(const char *path, mode_t mode, char **ret_error)
  * 0640) when missing; refuses a world-writable directory without the
  * sticky bit, and an existing database file (or -wal, -shm) that
  * trusted_file() does not trust. */
-static int prepare_path(const char *path, bool group, char **ret_error)
+/* The directory of the database at path: created (0700, 0750 with group)
+ * when missing; refused when world-writable without the sticky bit. */
+static int prepare_dir(const char *path, bool group, char **ret_error)
 {
-	mode_t dir_mode = group ? 0750 : 0700, file_mode = group ? 0640 : 0600;
 	char *copy = xstrdup(path);
 	char *dir = dirname(copy);
 	struct stat sb;
 	int r = 0;
-
 	if (stat(dir, &sb) < 0) {
-		if (errno != ENOENT || mkdir(dir, dir_mode) < 0) {
+		if (errno != ENOENT || mkdir(dir, group ? 0750 : 0700) < 0) {
 			r = -errno;
 			*ret_error = xasprintf("cannot create directory %s: %s", dir, strerror(errno));
 		}
@@ -479,6 +479,14 @@ static int prepare_path(const char *path, bool group, char **ret_error)
 		*ret_error = xasprintf("refusing a database in %s: the directory is "
 				       "world-writable", dir);
 	}
+	free(copy);
+	return r;
+}
+
+static int prepare_path(const char *path, bool group, char **ret_error)
+{
+	mode_t file_mode = group ? 0640 : 0600;
+	int r = prepare_dir(path, group, ret_error);
 	static const char *const suffixes[] = {"", "-wal", "-shm"};
 	for (size_t i = 0; i < ARRAY_SIZE(suffixes) && r == 0; i++) {
 		char *p = xasprintf("%s%s", path, suffixes[i]);
@@ -495,7 +503,6 @@ static int prepare_path(const char *path, bool group, char **ret_error)
 			*ret_error = xasprintf("cannot create %s: %s", path, strerror(errno));
 		}
 	}
-	free(copy);
 	return r;
 }
 
@@ -508,6 +515,14 @@ int store_open(const char *path, enum store_mode mode, struct store **ret, char 
 	if (rw && (r = prepare_path(path, mode == STORE_RW_GROUP, ret_error)) < 0) {
 		free(st);
 		return r;
+	}
+	struct stat sb;
+	if (!rw && stat(path, &sb) < 0 && errno == ENOENT) {
+		*ret_error = xasprintf("%s does not exist yet: rapportd creates it when it first "
+				       "runs (systemctl start rapportd, rapportd --once, or "
+				       "rapportd --import FILE)", path);
+		free(st);
+		return -ENOENT;
 	}
 	int flags = rw ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
 	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -1414,7 +1429,9 @@ int store_setting_put(struct store *st, const char *key, const char *value)
 int store_lock(const char *path, bool group, int *ret_fd, char **ret_error)
 {
 	char *lock = xasprintf("%s.lock", path);
-	int fd = -1, r = trusted_file(lock, group ? 0640 : 0600, ret_error);
+	int fd = -1, r = prepare_dir(path, group, ret_error);
+	if (r == 0)
+		r = trusted_file(lock, group ? 0640 : 0600, ret_error);
 	if (r == 0 &&
 	    (fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, group ? 0640 : 0600)) < 0) {
 		r = -errno;

@@ -25,7 +25,8 @@ enum store_mode { STORE_RW, STORE_RO, STORE_RW_GROUP };
  * directory that is world-writable without the sticky bit is refused, and
  * so (read-write only) is an existing database, -wal or -shm file that is
  * a symbolic link, not a regular file, another user's, or open to others
- * (-EPERM, with how to fix it).
+ * (-EPERM, with how to fix it). Read-only, a database that does not exist
+ * is -ENOENT, with how it comes to be.
  * Returns 0, or a negative errno with a malloc'd explanation in
  * *ret_error (caller frees). */
 int store_open(const char *path, enum store_mode mode, struct store **ret,

@@ -27,6 +27,8 @@ enum imap_fail sync_folders(struct sync *s, struct strlist *ret)
 				      "sent_folder is not on the server; skipped");
 	} else if (sent) {
 		sl_add_unique(ret, sent);
+		free(s->sent);
+		s->sent = xstrdup(sent);
 	}
 	for (size_t i = 0; i < names.n; i++)
 		for (size_t p = 0; p < s->a->folders.n; p++)
@@ -43,6 +45,8 @@ static const char *role_of(const struct sync *s, const char *folder)
 		return "inbox";
 	if (s->a->sent_folder && strcmp(folder, s->a->sent_folder) == 0)
 		return "sent";
+	if (!s->a->sent_folder && s->sent && strcmp(folder, s->sent) == 0)
+		return "sent"; /* flagged \Sent by the server (RFC 6154) */
 	return source_folder_role(folder);
 }
 

@@ -40,6 +40,7 @@ struct sync {
 	volatile int *stop;        /* non-zero: commit what is fetched and return -EINTR */
 	struct sync_report rep;
 	int64_t account;           /* filled by sync_folders */
+	char *sent;                /* the folder LIST flagged \Sent (sync_folders; owned) */
 	uint64_t stored;           /* new messages stored by this struct so far */
 };
 

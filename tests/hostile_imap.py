@@ -17,6 +17,7 @@ misbehaves as MODE says:
               but is never delivered, and UID 60, which is gone
   escfolder   LIST names a \\Sent folder with ESC, BEL and a newline-like
               C1 byte in its name
+  refuse      refuses every LOGIN, as for a wrong password
 
 Options: --tls CERT KEY serves implicit TLS; --tls-max 1.0|1.1|1.2 caps
 the protocol version. Every command line received is appended to
@@ -151,6 +152,9 @@ class Conn:
         self.send("* CAPABILITY IMAP4rev1 IDLE\r\n%s OK done\r\n" % tag)
 
     def do_LOGIN(self, tag, arg):
+        if MODE == "refuse":
+            self.send("%s NO [AUTHENTICATIONFAILED] Authentication failed.\r\n" % tag)
+            return
         self.send("%s OK [CAPABILITY IMAP4rev1 IDLE] logged in\r\n" % tag)
 
     def do_LOGOUT(self, tag, arg):

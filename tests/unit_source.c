@@ -170,6 +170,17 @@ int main(void)
 	CHECK_STR(source_folder_role("INBOX.Sent"), "sent");
 	CHECK_STR(source_folder_role("[Gmail]/Sent Mail"), "sent");
 	CHECK_STR(source_folder_role("Grants"), "");
+	/* Exchange's and other servers' and clients' names, as IMAP sends
+	 * them (modified UTF-7) and as files carry them (UTF-8) */
+	static const char *const sent[] = {
+		"Sent Items", "sent_items", "_sent_mail", "Gesendete Elemente", "Enviados",
+		"&AMk-l&AOk-ments envoy&AOk-s", "\xc3\x89l\xc3\xa9ments envoy\xc3\xa9s",
+		"INBOX/Sent_Items", "Elementos enviados", "Posta inviata"};
+	for (size_t i = 0; i < ARRAY_SIZE(sent); i++) {
+		CHECK_STR(source_folder_role(sent[i]), "sent");
+	}
+	CHECK_STR(source_folder_role("Sentinel"), "");
+	CHECK_STR(source_folder_role("Drafts"), "");
 
 	char *cmd = xasprintf("rm -rf '%s'", dir);
 	CHECK_INT(system(cmd), 0);
