@@ -311,6 +311,12 @@ static void show_one(struct global *g, struct model *md, uint32_t ci, bool *firs
 		*first_json = false;
 		report_json_score(stdout, &row, "    ");
 		fputs("    ,\"messages\": [", stdout);
+	} else if (g->fmt == FMT_CSV) {
+		/* the evidence, one message a row; the scores are clients --csv */
+		if (*first_json)
+			printf("liaison,client,address,date,direction,kind,thread,counted,status,"
+			       "subject\r\n");
+		*first_json = false;
 	} else {
 		char *reason = report_reason(s, md->as_of);
 		printf("%s <%s>\n  liaison %s, department %s, as of ", cl->name, cl->first_address,
@@ -323,8 +329,13 @@ static void show_one(struct global *g, struct model *md, uint32_t ci, bool *firs
 		       score_phase_name(s->phase), score_trend_name(s->trend));
 		printf("  reciprocity %.2f (you %.2f, them %.2f), volume %.2f\n", s->reciprocity,
 		       s->out_weight, s->in_weight, s->volume);
-		printf("  response rate %.2f (%d of %d outreach answered, %d pending, %d bounced)\n",
-		       s->response_rate, s->answered, s->decided, s->pending, s->undelivered);
+		if (s->decided)
+			printf("  response rate %.2f (%d of %d outreach answered, %d pending, %d "
+			       "bounced)\n", s->response_rate, s->answered, s->decided, s->pending,
+			       s->undelivered);
+		else
+			printf("  response rate %.2f, the prior: no outreach decided yet (%d pending, "
+			       "%d bounced)\n", s->response_rate, s->pending, s->undelivered);
 		printf("  initiation balance %.2f (%d started by them, %d by you, %d not judged)\n",
 		       s->initiation_balance, s->client_initiated, s->liaison_initiated,
 		       s->unknown_initiated);
@@ -338,7 +349,8 @@ static void show_one(struct global *g, struct model *md, uint32_t ci, bool *firs
 			printf("%.1f h\n", s->liaison_latency_h);
 		else
 			printf("-\n");
-		printf("  %s\n\n", reason);
+		report_wrap(stdout, reason, 2, 80);
+		printf("\n");
 		free(reason);
 		printf("%-10s %-3s %-9s %-6s %-12s %s\n", "DATE", "DIR", "KIND", "THREAD", "STATUS",
 		       "SUBJECT");
@@ -375,6 +387,14 @@ static void show_one(struct global *g, struct model *md, uint32_t ci, bool *firs
 			printf(", \"subject\": ");
 			report_json_string(stdout, subject);
 			printf("}");
+		} else if (g->fmt == FMT_CSV) {
+			epoch_to_iso(m->date, date);
+			const char *f[] = {md->account_name, cl->name, cl->first_address, date,
+					   msg_direction_name(m->dir), msg_kind_name(m->kind),
+					   counted ? thread : "", counted ? "true" : "false", status,
+					   subject};
+			for (size_t k = 0; k < ARRAY_SIZE(f); k++)
+				report_csv_field(stdout, f[k], k + 1 == ARRAY_SIZE(f));
 		} else {
 			printf("%-10s %-3s %-9s %-6s %-12s %.36s\n", date, dir, msg_kind_name(m->kind),
 			       thread, status, subject);
@@ -491,34 +511,34 @@ static int print_nudge(void *ud, const struct store_nudge_row *r)
 	} else if (x->g->fmt == FMT_CSV) {
 		if (!x->n)
 			printf("id,liaison,client,kind,state,due,about,age_days,subject,reason\r\n");
+		char id[24] = "", age[24];
 		if (r->id)
-			printf("%lld", (long long)r->id);
-		putchar(',');
-		const char *f[] = {r->account, r->client, r->kind, r->state, due, about};
-		for (size_t i = 0; i < ARRAY_SIZE(f); i++) {
-			bool q = strpbrk(f[i], ",\"\r\n") != NULL;
-			printf(q ? "\"%s\"," : "%s,", f[i]);
-		}
-		printf("%ld,", days_since(x->now, r->about));
-		const char *t[] = {r->subject, r->reason ? r->reason : ""};
-		for (size_t i = 0; i < 2; i++) {
-			putchar('"');
-			for (const char *s = t[i]; *s; s++) {
-				if (*s == '"')
-					putchar('"');
-				putchar(*s);
-			}
-			printf(i ? "\"\r\n" : "\",");
-		}
+			snprintf(id, sizeof(id), "%lld", (long long)r->id);
+		snprintf(age, sizeof(age), "%ld", days_since(x->now, r->about));
+		const char *f[] = {id, r->account, r->client, r->kind, r->state, due, about, age,
+				   r->subject, r->reason ? r->reason : ""};
+		for (size_t i = 0; i < ARRAY_SIZE(f); i++)
+			report_csv_field(stdout, f[i], i + 1 == ARRAY_SIZE(f));
 	} else {
-		if (!x->n)
-			printf("%4s %-20.20s %-10s %4s %s\n", "ID", "CLIENT", "KIND", "AGE", "SUBJECT");
 		char age[32];
 		snprintf(age, sizeof(age), "%ldd", days_since(x->now, r->about));
 		char id[24] = "-";
 		if (r->id)
 			snprintf(id, sizeof(id), "%lld", (long long)r->id);
-		printf("%4s %-20.20s %-10s %4s %.38s\n", id, r->client, r->kind, age, r->subject);
+		/* with --all a STATE column: a dismissed nudge must not look open */
+		if (x->all) {
+			if (!x->n)
+				printf("%4s %-18.18s %-10s %-9s %4s %s\n", "ID", "CLIENT", "KIND", "STATE",
+				       "AGE", "SUBJECT");
+			printf("%4s %-18.18s %-10s %-9s %4s %.28s\n", id, r->client, r->kind,
+			       r->state, age, r->subject);
+		} else {
+			if (!x->n)
+				printf("%4s %-20.20s %-10s %4s %s\n", "ID", "CLIENT", "KIND", "AGE",
+				       "SUBJECT");
+			printf("%4s %-20.20s %-10s %4s %.38s\n", id, r->client, r->kind, age,
+			       r->subject);
+		}
 		char until[32] = "";
 		if (!strcmp(r->state, "snoozed"))
 			epoch_to_iso(r->snooze_until, until);
@@ -701,11 +721,15 @@ static int cmd_nudges(struct global *g, int argc, char **argv)
 	return x.n ? 0 : 1;
 }
 
+static int no_format(const struct global *g, const char *cmd);
+
 /* snooze, dismiss, reopen: the CLI's only writes, one short transaction */
 static int change_nudge(struct global *g, const char *cmd, int argc, char **argv,
 			const char *state)
 {
 	bool snooze = strcmp(cmd, "snooze") == 0;
+	if (no_format(g, cmd))
+		return 2;
 	if (argc != (snooze ? 3 : 2)) {
 		fprintf(stderr, snooze ? "usage: rapport snooze ID DAYS|DATE\n"
 				       : "usage: rapport %s ID\n", cmd);
@@ -799,38 +823,79 @@ static void human_size(long long n, char buf[32])
 }
 
 struct status_ctx {
-	struct store *st;
+	struct global *g;
 	char *account;
 	int err;
+	size_t folders; /* of the current account, for the JSON commas */
 };
+
+static void status_close_account(struct status_ctx *x)
+{
+	if (x->account && x->g->fmt == FMT_JSON)
+		printf("\n    ]}");
+}
 
 static void status_folder(void *ud, const char *account, const char *folder, const char *role,
 			  int64_t messages, int64_t last_sync)
 {
 	struct status_ctx *x = ud;
+	enum report_format fmt = x->g->fmt;
 	if (!x->account || strcmp(x->account, account) != 0) {
-		free(x->account);
-		x->account = xstrdup(account);
 		int64_t kinds[5], quarantined = 0, total = 0;
-		if (store_count(x->st, account, kinds, &quarantined) < 0) {
+		if (store_count(x->g->st, account, kinds, &quarantined) < 0) {
 			x->err = -EIO;
 			return;
 		}
+		status_close_account(x);
+		bool first = !x->account;
+		free(x->account);
+		x->account = xstrdup(account);
+		x->folders = 0;
 		for (int k = 0; k < 5; k++)
 			total += kinds[k];
-		printf("account %s\n  messages    %lld (", account, (long long)total);
-		for (int k = 0; k < 5; k++)
-			printf("%s%s %lld", k ? ", " : "", msg_kind_name((enum msg_kind)k),
-			       (long long)kinds[k]);
-		printf(")\n  quarantined %lld\n", (long long)quarantined);
-		printf("  %-30s %-6s %9s  %s\n", "folder", "role", "messages", "last sync");
+		if (fmt == FMT_JSON) {
+			printf("%s\n    {\"account\": ", first ? "" : ",");
+			report_json_string(stdout, account);
+			printf(", \"messages\": %lld, \"by_kind\": {", (long long)total);
+			for (int k = 0; k < 5; k++)
+				printf("%s\"%s\": %lld", k ? ", " : "", msg_kind_name((enum msg_kind)k),
+				       (long long)kinds[k]);
+			printf("}, \"quarantined\": %lld, \"folders\": [", (long long)quarantined);
+		} else if (fmt == FMT_TABLE) {
+			printf("account %s\n  messages    %lld (", account, (long long)total);
+			for (int k = 0; k < 5; k++)
+				printf("%s%s %lld", k ? ", " : "", msg_kind_name((enum msg_kind)k),
+				       (long long)kinds[k]);
+			printf(")\n  quarantined %lld\n", (long long)quarantined);
+			printf("  %-30s %-6s %9s  %s\n", "folder", "role", "messages", "last sync");
+		}
 	}
 	char when[32] = "never (imported)";
 	if (last_sync)
 		epoch_to_iso(last_sync, when);
 	/* a folder name is the server's: never raw bytes to the terminal */
 	char *name = utf8_sanitize(folder, strlen(folder));
-	printf("  %-30s %-6s %9lld  %s\n", name, *role ? role : "-", (long long)messages, when);
+	if (fmt == FMT_JSON) {
+		printf("%s\n      {\"folder\": ", x->folders ? "," : "");
+		report_json_string(stdout, name);
+		printf(", \"role\": ");
+		report_json_string(stdout, role);
+		printf(", \"messages\": %lld, \"last_sync\": ", (long long)messages);
+		if (last_sync)
+			printf("\"%s\"}", when);
+		else
+			printf("null}");
+	} else if (fmt == FMT_CSV) {
+		char n[24];
+		snprintf(n, sizeof(n), "%lld", (long long)messages);
+		const char *f[] = {account, name, role, n, last_sync ? when : ""};
+		for (size_t i = 0; i < ARRAY_SIZE(f); i++)
+			report_csv_field(stdout, f[i], i + 1 == ARRAY_SIZE(f));
+	} else {
+		printf("  %-30s %-6s %9lld  %s\n", name, *role ? role : "-", (long long)messages,
+		       when);
+	}
+	x->folders++;
 	free(name);
 }
 
@@ -845,19 +910,43 @@ static int cmd_status(struct global *g, int argc, char **argv)
 	const char *path = g->db ? g->db : g->conf.database;
 	struct stat sb;
 	char size[32] = "?";
-	if (stat(path, &sb) == 0)
-		human_size((long long)sb.st_size, size);
-	printf("database %s (%s)\n", path, size);
-	struct status_ctx x = {g->st, NULL, 0};
+	long long bytes = -1;
+	if (stat(path, &sb) == 0) {
+		bytes = (long long)sb.st_size;
+		human_size(bytes, size);
+	}
+	if (g->fmt == FMT_JSON) {
+		printf("{\"database\": ");
+		report_json_string(stdout, path);
+		printf(", \"size_bytes\": %lld, \"accounts\": [", bytes);
+	} else if (g->fmt == FMT_CSV) {
+		printf("account,folder,role,messages,last_sync\r\n");
+	} else {
+		printf("database %s (%s)\n", path, size);
+	}
+	struct status_ctx x = {g, NULL, 0, 0};
 	if (store_each_folder(g->st, status_folder, &x) < 0 || x.err < 0) {
 		log_err("%s: %s", path, store_errmsg(g->st));
 		free(x.account);
 		return 1;
 	}
-	if (!x.account)
+	status_close_account(&x);
+	if (g->fmt == FMT_JSON)
+		printf("%s]}\n", x.account ? "\n  " : "");
+	else if (!x.account && g->fmt == FMT_TABLE)
 		printf("no mail yet: import some with rapportd --import\n");
 	free(x.account);
 	return 0;
+}
+
+/* snooze, dismiss and reopen print one line: no listing to format */
+static int no_format(const struct global *g, const char *cmd)
+{
+	if (g->fmt == FMT_TABLE)
+		return 0;
+	fprintf(stderr, "rapport %s: --json and --csv are for listings; %s prints one line\n",
+		cmd, cmd);
+	return 2;
 }
 
 /* ---- dispatch ------------------------------------------------------------------- */
@@ -951,6 +1040,68 @@ static void usage(FILE *f)
 		   CONF_DEFAULT_PATH);
 }
 
+static int set_as_of(struct global *g, const char *v)
+{
+	if (iso_to_epoch(v, &g->as_of) < 0) {
+		fprintf(stderr, "rapport: --as-of: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS], "
+				"not \"%s\"\n", v);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The global options are also taken after the command name ("rapport weak
+ * --json"): they are removed from the command's arguments, up to "--". */
+static int take_globals(struct global *g, int *argc, char **argv)
+{
+	int out = 1;
+	for (int k = 1; k < *argc; k++) {
+		const char *a = argv[k];
+		if (strcmp(a, "--") == 0) {
+			while (k < *argc)
+				argv[out++] = argv[k++];
+			break;
+		}
+		const char *val = NULL;
+		static const char *const with_value[] = {"--as-of", "--db", "--config", "-c"};
+		size_t w = 0;
+		for (; w < ARRAY_SIZE(with_value); w++) {
+			size_t n = strlen(with_value[w]);
+			if (strcmp(a, with_value[w]) == 0) {
+				if (k + 1 >= *argc) {
+					fprintf(stderr, "rapport: %s needs a value\n", a);
+					return -EINVAL;
+				}
+				val = argv[++k];
+				break;
+			}
+			if (w < 3 && strncmp(a, with_value[w], n) == 0 && a[n] == '=') {
+				val = a + n + 1;
+				break;
+			}
+		}
+		if (val) {
+			if (w == 0 && set_as_of(g, val) < 0)
+				return -EINVAL;
+			if (w == 1)
+				g->db = val;
+			if (w >= 2) {
+				g->config = val;
+				g->config_given = true;
+			}
+		} else if (strcmp(a, "--json") == 0) {
+			g->fmt = FMT_JSON;
+		} else if (strcmp(a, "--csv") == 0) {
+			g->fmt = FMT_CSV;
+		} else {
+			argv[out++] = argv[k];
+		}
+	}
+	*argc = out;
+	argv[out] = NULL;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	enum { O_DB = 256, O_ASOF, O_JSON, O_CSV };
@@ -975,11 +1126,8 @@ int main(int argc, char **argv)
 		case 'c': g.config = optarg; g.config_given = true; break;
 		case O_DB: g.db = optarg; break;
 		case O_ASOF:
-			if (iso_to_epoch(optarg, &g.as_of) < 0) {
-				fprintf(stderr, "rapport: --as-of: expected YYYY-MM-DD or "
-						"YYYY-MM-DDTHH:MM[:SS], not \"%s\"\n", optarg);
+			if (set_as_of(&g, optarg) < 0)
 				return 2;
-			}
 			break;
 		case O_JSON: g.fmt = FMT_JSON; break;
 		case O_CSV: g.fmt = FMT_CSV; break;
@@ -992,6 +1140,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	int cargc = argc - optind;
+	if (take_globals(&g, &cargc, argv + optind) < 0)
+		return 2;
 	g.colour = g.fmt == FMT_TABLE && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	/* long listings: fewer, larger writes */
 	static char outbuf[1 << 16];
@@ -1000,12 +1151,12 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(commands[i].name, name) != 0)
 			continue;
-		for (int k = optind + 1; k < argc; k++)
+		for (int k = optind + 1; k < optind + cargc; k++)
 			if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0) {
 				fputs(commands[i].help, stdout);
 				return 0;
 			}
-		int r = commands[i].run(&g, argc - optind, argv + optind);
+		int r = commands[i].run(&g, cargc, argv + optind);
 		teardown(&g);
 		return r;
 	}

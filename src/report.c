@@ -392,7 +392,7 @@ void report_json_score(FILE *f, const struct report_row *row, const char *in)
 	free(reason);
 }
 
-static void csv_field(FILE *f, const char *s, bool last)
+void report_csv_field(FILE *f, const char *s, bool last)
 {
 	if (strpbrk(s, ",\"\r\n")) {
 		fputc('"', f);
@@ -433,11 +433,11 @@ static void csv_rows(FILE *f, const struct report *r)
 			epoch_to_iso(s->last_message, lm);
 		if (s->last_inbound)
 			epoch_to_iso(s->last_inbound, lr);
-		csv_field(f, row->account, false);
-		csv_field(f, row->client, false);
-		csv_field(f, row->address, false);
-		csv_field(f, row->department, false);
-		csv_field(f, t, false);
+		report_csv_field(f, row->account, false);
+		report_csv_field(f, row->client, false);
+		report_csv_field(f, row->address, false);
+		report_csv_field(f, row->department, false);
+		report_csv_field(f, t, false);
 		csv_num(f, s->out_weight);
 		csv_num(f, s->in_weight);
 		csv_num(f, s->reciprocity);
@@ -450,15 +450,15 @@ static void csv_rows(FILE *f, const struct report *r)
 		csv_num(f, s->volume);
 		fprintf(f, "%d,%s,%s,%d,", s->tie_strength, score_class_name(s->klass),
 			s->one_sided ? "true" : "false", s->unanswered_streak);
-		csv_field(f, score_phase_name(s->phase), false);
-		csv_field(f, score_trend_name(s->trend), false);
+		report_csv_field(f, score_phase_name(s->phase), false);
+		report_csv_field(f, score_trend_name(s->trend), false);
 		fprintf(f, "%d,%d,", s->recent, s->before);
 		csv_num(f, s->client_latency_h);
 		csv_num(f, s->liaison_latency_h);
-		csv_field(f, lm, false);
-		csv_field(f, lr, false);
+		report_csv_field(f, lm, false);
+		report_csv_field(f, lr, false);
 		char *reason = report_reason(s, row->as_of);
-		csv_field(f, reason, true);
+		report_csv_field(f, reason, true);
 		free(reason);
 	}
 }
@@ -573,8 +573,9 @@ void report_print_clients(FILE *f, const struct report *r, enum report_format fm
 		csv_rows(f, r);
 		return;
 	}
-	/* 24 + 1 + 16 + 1 + 3 + 1 + 8 + 1 + 4 + 1 + 4 + 1 + 11 + 1 + 3 = 80 */
-	fprintf(f, "%-24s %-16s %3s %-8s %4s %4s %-11s %s\n", "CLIENT", "DEPARTMENT", "TIE",
+	/* 23 + 1 + 16 + 1 + 3 + 1 + 9 + 1 + 4 + 1 + 4 + 1 + 11 + 1 + 3 = 80: the
+	 * CLASS column holds "moderate*" */
+	fprintf(f, "%-23s %-16s %3s %-9s %4s %4s %-11s %s\n", "CLIENT", "DEPARTMENT", "TIE",
 		"CLASS", "R", "P", "PHASE", "TRD");
 	struct sbuf reason = {0}, line = {0};
 	for (size_t i = 0; i < r->n; i++) {
@@ -583,11 +584,10 @@ void report_print_clients(FILE *f, const struct report *r, enum report_format fm
 		char name[128], dept[96], cls[16], phase[16];
 		static const char *const trend_short[] = {"=", "new", "up", "dn"};
 		static const char *const one_sided[] = {"weak*", "moderate*", "strong*"};
-		cell(name, sizeof(name), row->client, 24);
+		cell(name, sizeof(name), row->client, 23);
 		cell(dept, sizeof(dept), row->department, 16);
-		/* "moderate*" is the one class name wider than its column */
 		cell(cls, sizeof(cls), s->one_sided ? one_sided[s->klass] : score_class_name(s->klass),
-		     s->one_sided && s->klass == CLASS_MODERATE ? 9 : 8);
+		     9);
 		cell(phase, sizeof(phase), score_phase_name(s->phase), 11);
 		/* built piece by piece: thousands of rows, no printf */
 		sb_reset(&line);
@@ -691,7 +691,7 @@ void report_print_groups(FILE *f, const struct report *r, bool by_account,
 		double mp = score_median(gr->rates, (size_t)gr->n);
 		double share = gr->n ? (double)gr->one_sided / gr->n : 0;
 		if (fmt == FMT_CSV) {
-			csv_field(f, gr->name, false);
+			report_csv_field(f, gr->name, false);
 			fprintf(f, "%d,%d,%d,%d,%d,%d,%d,%d,%.6g,%.6g,%.6g\r\n", gr->n,
 				gr->klass[CLASS_STRONG], gr->klass[CLASS_MODERATE],
 				gr->klass[CLASS_WEAK], gr->phase[PHASE_COMMITMENT],

@@ -79,6 +79,9 @@ void report_wrap(FILE *f, const char *text, int indent, int width);
 
 /* JSON helpers shared with `rapport show`. */
 void report_json_string(FILE *f, const char *s);
+/* One CSV field (RFC 4180: quoted when it holds a comma, quote or line
+ * break, quotes doubled), then "," or, when last, CRLF. */
+void report_csv_field(FILE *f, const char *s, bool last);
 void report_json_score(FILE *f, const struct report_row *row, const char *indent);
 
 #endif
