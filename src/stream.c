@@ -26,6 +26,9 @@ struct sdata {
 	uint64_t lit_n;   /* digits read of a "{n" seen on this line */
 	enum { L_TEXT, L_BRACE, L_DIGITS, L_CLOSED } lit;
 	bool overflow;
+	/* a read timed out or failed: libetpan's parser may ask again, and
+	 * must not wait a second read timeout for a silent server */
+	bool dead;
 };
 
 static struct sdata *D(mailstream_low *low)
@@ -104,29 +107,29 @@ static ssize_t s_read(mailstream_low *low, void *buf, size_t count)
 {
 	struct sdata *d = D(low);
 	ssize_t n;
-	if (d->overflow || d->fd < 0)
+	if (d->overflow || d->dead || d->fd < 0)
 		return -1;
 	for (;;) {
 		if (d->tls) {
 			n = gnutls_record_recv(d->tls, buf, count);
 			if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
 				if (tls_wait(d->tls, d->fd, d->timeout_ms) <= 0)
-					return -1;
+					goto dead;
 				continue;
 			}
 			if (n < 0)
-				return -1;
+				goto dead;
 		} else {
 			n = read(d->fd, buf, count);
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 				if (!wait_fd(d, POLLIN))
-					return -1;
+					goto dead;
 				continue;
 			}
 			if (n < 0)
-				return -1;
+				goto dead;
 		}
 		break;
 	}
@@ -135,6 +138,9 @@ static ssize_t s_read(mailstream_low *low, void *buf, size_t count)
 		return -1;
 	}
 	return n;
+dead:
+	d->dead = true;
+	return -1;
 }
 
 static ssize_t s_write(mailstream_low *low, const void *buf, size_t count)
