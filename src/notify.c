@@ -87,6 +87,63 @@ static const char *const headings[NUDGE_N] = {
 	"One-sided (try a visit or a meeting)"};
 
 /* The plain-text body, grouped by kind, with CRLF line ends. */
+#define DIGEST_WIDTH 72 /* what mail readers expect of plain text */
+
+/* The characters (not bytes) of UTF-8 s[0..n). */
+static size_t chars(const char *s, size_t n)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return c;
+}
+
+/* Appends text as lines of at most DIGEST_WIDTH characters: the first
+ * after first_indent, the others after indent; a word longer than a line
+ * is cut. */
+static void wrap(struct sbuf *sb, const char *text, const char *first_indent, const char *indent,
+		 const char *eol)
+{
+	size_t col = chars(first_indent, strlen(first_indent)), ind = chars(indent, strlen(indent));
+	size_t line_start = col;
+	sb_adds(sb, first_indent);
+	for (const char *p = text; *p;) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		size_t n = strcspn(p, " ");
+		size_t w = chars(p, n);
+		if (col > line_start && col + 1 + w > DIGEST_WIDTH) {
+			sb_adds(sb, eol);
+			sb_adds(sb, indent);
+			col = line_start = ind;
+		} else if (col > line_start) {
+			sb_addc(sb, ' ');
+			col++;
+		}
+		/* a word wider than the line: as much as fits, the rest next */
+		while (col + w > DIGEST_WIDTH && DIGEST_WIDTH > col) {
+			size_t room = DIGEST_WIDTH - col, k = 0, c = 0;
+			while (k < n && (c < room || ((unsigned char)p[k] & 0xc0) == 0x80)) {
+				c += ((unsigned char)p[k] & 0xc0) != 0x80;
+				k++;
+			}
+			sb_add(sb, p, k);
+			sb_adds(sb, eol);
+			sb_adds(sb, indent);
+			p += k;
+			n -= k;
+			w = chars(p, n);
+			col = line_start = ind;
+		}
+		sb_add(sb, p, n);
+		col += w;
+		p += n;
+	}
+	sb_adds(sb, eol);
+}
+
 static char *digest_text(const struct items *x, const struct conf_account *a, size_t still_open,
 			 const char *eol)
 {
@@ -105,9 +162,16 @@ static char *digest_text(const struct items *x, const struct conf_account *a, si
 			if (strcmp(it->kind, nudge_kind_name((enum nudge_kind)k)) != 0)
 				continue;
 			long age = (long)((x->now - it->about) / 86400);
-			sb_printf(&sb, "  #%lld %s <%s>: \"%s\" (%ld day%s)%s    %s%s", (long long)it->id,
-				  it->client, it->address, it->subject, age, age == 1 ? "" : "s", eol,
-				  it->reason, eol);
+			/* a correspondent's name is its address: once is enough */
+			char *who = strcmp(it->client, it->address) == 0
+					    ? xstrdup(it->address)
+					    : xasprintf("%s <%s>", it->client, it->address);
+			char *head = xasprintf("#%lld %s: \"%s\" (%ld day%s)", (long long)it->id, who,
+					       it->subject, age, age == 1 ? "" : "s");
+			wrap(&sb, head, "  ", "      ", eol);
+			wrap(&sb, it->reason, "    ", "    ", eol);
+			free(head);
+			free(who);
 		}
 		sb_adds(&sb, eol);
 	}
