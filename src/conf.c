@@ -424,6 +424,24 @@ void conf_defaults(struct conf *c)
 	c->nudges.digest_time = xstrdup("08:00");
 }
 
+/* Whether name is a zone of the system's zone database (a TZif file under
+ * $TZDIR or /usr/share/zoneinfo): "Europe/Berlin" is, "Mars/Olympus" and
+ * "../etc/passwd" are not. */
+static bool zone_exists(const char *name)
+{
+	if (!*name || name[0] == '/' || strstr(name, "..") || strlen(name) > 255)
+		return false;
+	const char *dir = getenv("TZDIR");
+	char *path = xasprintf("%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", name);
+	char *data = NULL;
+	size_t len = 0;
+	bool ok = read_file(path, 1 << 20, &data, &len) == 0 && len >= 4 &&
+		  memcmp(data, "TZif", 4) == 0;
+	free(data);
+	free(path);
+	return ok;
+}
+
 static void check_cross(struct ctx *x, struct conf *c, config_setting_t *root)
 {
 	for (size_t i = 0; i < c->n_accounts; i++)
@@ -444,6 +462,10 @@ static void check_cross(struct ctx *x, struct conf *c, config_setting_t *root)
 	if (n->owed_give_up_days < n->owed_days)
 		err(x, config_setting_get_member(root, "nudges"), "nudges",
 		    "owed_give_up_days must be at least owed_days");
+	if (n->timezone && !zone_exists(n->timezone))
+		err(x, config_setting_lookup(root, "nudges.timezone"), "nudges.timezone",
+		    "\"%s\" is not a zone of the system's zone database (e.g. \"Europe/Berlin\"; "
+		    "see /usr/share/zoneinfo)", n->timezone);
 	int hh, mm;
 	char tail;
 	if (sscanf(n->digest_time, "%d:%d%c", &hh, &mm, &tail) != 2 || hh < 0 || hh > 23 ||

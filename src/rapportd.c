@@ -16,10 +16,12 @@
 #include "notify.h"
 
 #include <curl/curl.h>
+#include "imap.h"
 #include "import.h"
 #include "log.h"
 #include "model.h"
 #include "parsew.h"
+#include "secret.h"
 #include "store.h"
 
 static volatile int stop_requested;
@@ -34,7 +36,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: rapportd [-c FILE] [-v] [--once]\n"
-		"       rapportd [-c FILE] [-v] --check-config\n"
+		"       rapportd [-c FILE] [-v] --check-config [--connect]\n"
 		"       rapportd [-c FILE] [-v] [--account NAME] [--folder NAME] --import PATH...\n"
 		"       rapportd [-c FILE] [-v] --recompute\n"
 		"       rapportd [-c FILE] [-v] --send-digest\n"
@@ -47,7 +49,10 @@ static void usage(FILE *f)
 		"Modes:\n"
 		"      --once          sync every IMAP account once, then exit (0 all synced,\n"
 		"                      1 an account failed)\n"
-		"      --check-config  validate the configuration and exit (0 valid, 1 not)\n"
+		"      --check-config  validate the configuration and exit (0 valid, 1 not):\n"
+		"                      the file, the zone, the secret files, the database\n"
+		"                      and its directory; with --connect, also log in to\n"
+		"                      every account and list its folders (nothing else)\n"
 		"      --import        import the mbox files and maildirs named after the\n"
 		"                      options into the database, recompute the scores of\n"
 		"                      the clients concerned, then exit\n"
@@ -141,6 +146,96 @@ static int do_recompute(const struct conf *c)
 	}
 	store_close(st);
 	return failed;
+}
+
+/* --check-config beyond the file itself: what the daemon would refuse at
+ * start or at the first login, checked without the network (and, with
+ * connect, a login to every account that sends nothing else). Each
+ * problem is logged; returns how many. */
+static int check_more(const struct conf *c, bool connect)
+{
+	int problems = 0;
+	char *why = NULL;
+	/* root checks on behalf of the service user: modes, not owners */
+	bool root = geteuid() == 0;
+	if (root)
+		log_info("checking as root: file owners are not compared with the service user "
+			 "(sudo -u rapport rapportd --check-config checks them too)");
+	if (store_check(c->database, root, &why) < 0) {
+		log_err("%s: database: %s", c->path, why);
+		free(why);
+		why = NULL;
+		problems++;
+	}
+	const struct conf_nudges *n = &c->nudges;
+	if (n->smtp_url && n->smtp_user) {
+		struct secret_source smtp = {"SMTP", n->smtp_password_file, n->smtp_password_command,
+					     n->smtp_oauth2_token_command, "smtp", c->command_timeout};
+		int r = secret_check(&smtp, root, &why);
+		if (r < 0) {
+			log_err("%s: nudges: %s", c->path, why);
+			problems++;
+		}
+		free(why);
+		why = NULL;
+	}
+	for (size_t i = 0; i < c->n_accounts; i++) {
+		const struct conf_account *a = &c->accounts[i];
+		if (!a->host)
+			continue;
+		struct secret_source src = {a->name, a->password_file, a->password_command,
+					    a->oauth2_token_command, a->name, c->command_timeout};
+		int r = secret_check(&src, root, &why);
+		if (r == 1) {
+			log_info("%s: account %s: no secret source here: it must come from "
+				 "LoadCredential=%s:... in the unit", c->path, a->name, a->name);
+		} else if (r < 0) {
+			log_err("%s: account %s: %s", c->path, a->name, why);
+			problems++;
+		}
+		free(why);
+		why = NULL;
+		if (!connect)
+			continue;
+		char *secret = NULL;
+		struct imap *im = NULL;
+		if (secret_get(c, a, NULL, &secret, &why) < 0) {
+			log_err("%s: account %s: %s", c->path, a->name, why);
+			free(why);
+			why = NULL;
+			problems++;
+			continue;
+		}
+		enum imap_fail f = imap_open(a, secret, 30, 60, &im, &why);
+		secret_free(secret);
+		if (f != IMAP_OK) {
+			log_err("account %s: %s:%d: %s", a->name, a->host, a->port, why);
+			free(why);
+			why = NULL;
+			problems++;
+			continue;
+		}
+		struct strlist names = {0};
+		char *sent = NULL;
+		f = imap_list(im, &names, &sent);
+		if (f != IMAP_OK) {
+			log_err("account %s: %s", a->name, imap_error(im));
+			problems++;
+		} else {
+			char *list = sl_join(&names, ", ");
+			printf("account %s: %s:%d: %s, login ok, %zu folders (sent: %s): %s\n", a->name,
+			       a->host, a->port,
+			       a->tls == CONF_TLS_NONE ? "no TLS (this machine)"
+						       : "TLS 1.2+ with a verified certificate",
+			       names.n, a->sent_folder ? a->sent_folder : sent ? sent : "none flagged",
+			       list);
+			free(list);
+		}
+		free(sent);
+		sl_free(&names);
+		imap_close(im);
+	}
+	return problems;
 }
 
 /* --send-digest: everything as of now, then every due-or-not digest. */
@@ -258,10 +353,11 @@ static int do_import(const struct conf *c, const char *account, const char *fold
 int main(int argc, char **argv)
 {
 	enum { OPT_CHECK = 256, OPT_IMPORT, OPT_ACCOUNT, OPT_FOLDER, OPT_RECOMPUTE, OPT_ONCE,
-	       OPT_TIMEOUT, OPT_DEADLINE, OPT_DIGEST };
+	       OPT_TIMEOUT, OPT_DEADLINE, OPT_DIGEST, OPT_CONNECT };
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"check-config", no_argument, NULL, OPT_CHECK},
+		{"connect", no_argument, NULL, OPT_CONNECT},
 		{"import", no_argument, NULL, OPT_IMPORT},
 		{"account", required_argument, NULL, OPT_ACCOUNT},
 		{"folder", required_argument, NULL, OPT_FOLDER},
@@ -277,7 +373,7 @@ int main(int argc, char **argv)
 	};
 	const char *config = CONF_DEFAULT_PATH, *account = NULL, *folder = NULL;
 	bool verbose = false, check = false, import = false, recomp = false, once = false;
-	bool digest = false;
+	bool digest = false, connect = false;
 	int timeout = 0, deadline = 0;
 	int o;
 
@@ -294,6 +390,7 @@ int main(int argc, char **argv)
 		case OPT_RECOMPUTE: recomp = true; break;
 		case OPT_ONCE: once = true; break;
 		case OPT_DIGEST: digest = true; break;
+		case OPT_CONNECT: connect = true; break;
 		case OPT_TIMEOUT:
 		case OPT_DEADLINE: {
 			char *end;
@@ -320,6 +417,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	bool daemon = !check && !import && !recomp && !digest;
+	if (connect && !check) {
+		fprintf(stderr, "rapportd: --connect goes with --check-config\n");
+		return 2;
+	}
 	if (import && optind == argc) {
 		fprintf(stderr, "rapportd: --import needs at least one mbox file or maildir\n");
 		return 2;
@@ -348,8 +449,14 @@ int main(int argc, char **argv)
 		return daemon_run(heap, &dopt);
 	}
 	if (check) {
-		printf("%s: configuration is valid (%zu accounts, %zu roster clients, %zu "
-		       "departments)\n", config, c.n_accounts, c.n_clients, c.n_departments);
+		int problems = check_more(&c, connect);
+		if (problems) {
+			log_err("%s: %d problem%s found", config, problems, problems == 1 ? "" : "s");
+			ret = 1;
+		} else {
+			printf("%s: configuration is valid (%zu accounts, %zu roster clients, %zu "
+			       "departments)\n", config, c.n_accounts, c.n_clients, c.n_departments);
+		}
 	} else if (recomp) {
 		ret = do_recompute(&c);
 	} else if (digest) {

@@ -34,31 +34,37 @@ static char *first_line(const char *buf, size_t n)
 	return xstrndup(buf, k);
 }
 
-static int read_secret_file(const char *path, bool check_mode, char **ret, char **ret_error)
+/* check_mode: refuse a file others may read; check_owner: ... or that
+ * another user owns. */
+static int read_secret_file(const char *path, bool check_mode, bool check_owner, char **ret,
+			    char **ret_error)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		int e = errno;
-		*ret_error = xasprintf("%s: %s", path, strerror(e));
-		return -e;
+	int fd;
+	int e = open_regular(path, true, &fd);
+	if (e < 0) {
+		*ret_error = xasprintf("%s: %s", path, e == -EINVAL || e == -ELOOP
+							       ? "not a regular file"
+							       : strerror(-e));
+		return e;
 	}
 	struct stat sb;
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		*ret_error = xasprintf("%s: not a regular file", path);
+	if (fstat(fd, &sb) < 0) {
+		e = -errno;
+		*ret_error = xasprintf("%s: %s", path, strerror(errno));
 		close(fd);
-		return -EINVAL;
+		return e;
 	}
-	if (check_mode && (sb.st_uid != geteuid() || (sb.st_mode & 077))) {
+	bool foreign = check_owner && sb.st_uid != geteuid();
+	if (check_mode && (foreign || (sb.st_mode & 077))) {
 		*ret_error = xasprintf("%s: refusing a password file that %s (chown it to the "
 				       "service user and chmod 600)", path,
-				       sb.st_uid != geteuid() ? "another user owns"
-							      : "group or others may read");
+				       foreign ? "another user owns" : "group or others may read");
 		close(fd);
 		return -EPERM;
 	}
 	char buf[SECRET_MAX];
 	ssize_t n = read(fd, buf, sizeof(buf));
-	int e = errno;
+	e = errno;
 	close(fd);
 	if (n < 0) {
 		*ret_error = xasprintf("%s: %s", path, strerror(e));
@@ -203,11 +209,11 @@ int secret_lookup(const struct secret_source *s, volatile int *stop, char **ret,
 		return run_command("password_command", s->password_command, t, stop, ret,
 				   ret_error);
 	if (s->password_file)
-		return read_secret_file(s->password_file, true, ret, ret_error);
+		return read_secret_file(s->password_file, true, true, ret, ret_error);
 	const char *dir = getenv("CREDENTIALS_DIRECTORY");
 	if (dir && s->credential) {
 		char *path = xasprintf("%s/%s", dir, s->credential);
-		int r = access(path, F_OK) == 0 ? read_secret_file(path, false, ret, ret_error)
+		int r = access(path, F_OK) == 0 ? read_secret_file(path, false, false, ret, ret_error)
 						: -ENOENT;
 		if (r == -ENOENT)
 			*ret_error = xasprintf("no credential named %s in $CREDENTIALS_DIRECTORY "
@@ -229,4 +235,27 @@ int secret_get(const struct conf *c, const struct conf_account *a, volatile int 
 	int r = secret_lookup(&s, stop, ret, ret_error);
 	free(what);
 	return r;
+}
+
+int secret_check(const struct secret_source *s, bool any_owner, char **ret_error)
+{
+	char *v = NULL;
+	if (s->oauth2_token_command || s->password_command)
+		return 0; /* run at login only: it may ask a service, or prompt */
+	if (s->password_file) {
+		int r = read_secret_file(s->password_file, true, !any_owner, &v, ret_error);
+		secret_free(v);
+		return r;
+	}
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	if (dir && s->credential) {
+		char *path = xasprintf("%s/%s", dir, s->credential);
+		int r = access(path, R_OK) == 0 ? 0 : -errno;
+		if (r < 0)
+			*ret_error = xasprintf("no credential named %s in $CREDENTIALS_DIRECTORY "
+					       "(LoadCredential=%s:...)", s->credential, s->credential);
+		free(path);
+		return r;
+	}
+	return 1;
 }

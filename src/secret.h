@@ -40,6 +40,15 @@ int secret_lookup(const struct secret_source *src, volatile int *stop, char **re
 int secret_get(const struct conf *c, const struct conf_account *a, volatile int *stop,
 	       char **ret, char **ret_error);
 
+/* What --check-config can say of src without logging in: a password file
+ * is read and checked as at login (then wiped; with any_owner, whoever
+ * owns it, for root checking on the service user's behalf); a command is
+ * not run.
+ * Returns 0; 1 when src names no source and no systemd credential is
+ * visible (it may still come from LoadCredential= in the unit: no message
+ * then); a negative errno with *ret_error. */
+int secret_check(const struct secret_source *src, bool any_owner, char **ret_error);
+
 /* Overwrites and frees. NULL-safe. */
 void secret_free(char *s);
 

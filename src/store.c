@@ -424,7 +424,7 @@ static int migrate(struct store *st, char **ret_error)
  * (when not 0): it holds nothing yet (the sqlite3 shell leaves such a
  * file, 0644, when pointed at a path that does not exist). 0, or -EPERM
  * with the reason and the fix in *ret_error. */
-static int trusted_file(const char *path, mode_t mode, char **ret_error)
+static int trusted_file(const char *path, mode_t mode, bool any_owner, char **ret_error)
 {
 	struct stat sb;
 	if (lstat(path, &sb) < 0) {
@@ -441,7 +441,7 @@ static int trusted_file(const char *path, mode_t mode, char **ret_error)
 	} else if (!S_ISREG(sb.st_mode)) {
 		why = "is not a regular file";
 		fix = "remove it or choose another database path";
-	} else if (sb.st_uid != geteuid()) {
+	} else if (!any_owner && sb.st_uid != geteuid()) {
 		why = "belongs to another user";
 		fix = "chown it to the user rapportd runs as (rapport), or remove it";
 	} else if ((sb.st_mode & 0027) && mode && sb.st_size == 0 && chmod(path, mode) == 0) {
@@ -483,6 +483,44 @@ static int prepare_dir(const char *path, bool group, char **ret_error)
 	return r;
 }
 
+int store_check(const char *path, bool any_owner, char **ret_error)
+{
+	char *copy = xstrdup(path);
+	char *dir = dirname(copy);
+	struct stat sb;
+	int r = 0;
+	if (stat(dir, &sb) < 0) {
+		/* rapportd will create it: its parent must let it */
+		char *pcopy = xstrdup(dir);
+		char *parent = dirname(pcopy);
+		if (errno != ENOENT || access(parent, W_OK | X_OK) < 0) {
+			r = -errno;
+			*ret_error = xasprintf("the state directory %s does not exist and %s cannot be "
+					       "written: %s", dir, parent, strerror(errno));
+		}
+		free(pcopy);
+	} else if (!S_ISDIR(sb.st_mode)) {
+		r = -ENOTDIR;
+		*ret_error = xasprintf("%s is not a directory", dir);
+	} else if ((sb.st_mode & S_IWOTH) && !(sb.st_mode & S_ISVTX)) {
+		r = -EPERM;
+		*ret_error = xasprintf("refusing a database in %s: the directory is "
+				       "world-writable", dir);
+	} else if (access(dir, W_OK | X_OK) < 0) {
+		r = -errno;
+		*ret_error = xasprintf("the state directory %s cannot be written by this user: %s",
+				       dir, strerror(errno));
+	}
+	free(copy);
+	static const char *const suffixes[] = {"", "-wal", "-shm", ".lock"};
+	for (size_t i = 0; i < ARRAY_SIZE(suffixes) && r == 0; i++) {
+		char *p = xasprintf("%s%s", path, suffixes[i]);
+		r = trusted_file(p, 0, any_owner, ret_error);
+		free(p);
+	}
+	return r;
+}
+
 static int prepare_path(const char *path, bool group, char **ret_error)
 {
 	mode_t file_mode = group ? 0640 : 0600;
@@ -490,7 +528,7 @@ static int prepare_path(const char *path, bool group, char **ret_error)
 	static const char *const suffixes[] = {"", "-wal", "-shm"};
 	for (size_t i = 0; i < ARRAY_SIZE(suffixes) && r == 0; i++) {
 		char *p = xasprintf("%s%s", path, suffixes[i]);
-		r = trusted_file(p, i == 0 ? file_mode : 0, ret_error);
+		r = trusted_file(p, i == 0 ? file_mode : 0, false, ret_error);
 		free(p);
 	}
 	if (r == 0) {
@@ -1431,7 +1469,7 @@ int store_lock(const char *path, bool group, int *ret_fd, char **ret_error)
 	char *lock = xasprintf("%s.lock", path);
 	int fd = -1, r = prepare_dir(path, group, ret_error);
 	if (r == 0)
-		r = trusted_file(lock, group ? 0640 : 0600, ret_error);
+		r = trusted_file(lock, group ? 0640 : 0600, false, ret_error);
 	if (r == 0 &&
 	    (fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, group ? 0640 : 0600)) < 0) {
 		r = -errno;

@@ -34,6 +34,15 @@ int store_open(const char *path, enum store_mode mode, struct store **ret,
 /* NULL-safe. */
 void store_close(struct store *st);
 
+/* What store_open (read-write) and store_lock would refuse, checked
+ * without creating or changing anything: the state directory (exists and
+ * writable, or creatable; not world-writable) and the database, -wal, -shm
+ * and lock files (trusted as store_open trusts them; with any_owner,
+ * whoever owns them). 0, or a negative
+ * errno with the reason in *ret_error (caller frees). For
+ * rapportd --check-config. */
+int store_check(const char *path, bool any_owner, char **ret_error);
+
 /* Takes the lock that lets only one rapportd run per database: an
  * exclusive flock on path + ".lock" (created 0600, 0640 with group; the
  * same trust checks as the database), with this process's PID in it, held
