@@ -3,7 +3,8 @@
 departments with the behaviours liaison work knows (steady collaborators,
 one-sided outreach, ties fading and new ones starting, dormant contacts,
 questions waiting for an answer), plus list mail, out-of-office replies,
-a bounce and monthly broadcasts. Deterministic for a given day.
+a bounce and monthly broadcasts. The same mailbox every day, its dates
+counted back from today's noon (UTC), so the README's tour stays true.
 
     demo_mailbox.py DIR    writes DIR/inbox/*.eml, DIR/sent/*.eml, DIR/roster.csv
 """
@@ -21,7 +22,7 @@ TOPICS = ["data management plan", "journal subscription", "research consultation
           "archive visit", "grant proposal support", "library instruction session",
           "database trial", "systematic review help", "copyright question",
           "interlibrary loan", "digitisation request", "reading list"]
-rng = random.Random(NOW // 86400)
+rng = random.Random(1239)
 msgs = []  # (t, folder, text)
 count = [0]
 
