@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -764,6 +765,17 @@ static int change_nudge(struct global *g, const char *cmd, int argc, char **argv
 	char *why = NULL, *old = NULL;
 	const char *path = g->db ? g->db : g->conf.database;
 	bool group = g->have_conf && g->conf.database_group_read;
+	/* only the user rapportd runs as writes the database: anyone else
+	 * (root included, whose -wal would lock the daemon out) is told how */
+	struct stat sb;
+	if (stat(path, &sb) == 0 && (sb.st_uid != geteuid() || access(path, W_OK) != 0)) {
+		struct passwd *pw = getpwuid(sb.st_uid);
+		const char *owner = pw ? pw->pw_name : "the service user";
+		fprintf(stderr, "rapport %s: %s belongs to %s, and only %s changes it: run "
+				"sudo -u %s rapport %s %s%s%s\n", cmd, path, owner, owner, owner, cmd,
+			argv[1], snooze ? " " : "", snooze ? argv[2] : "");
+		return 1;
+	}
 	if (store_open(path, group ? STORE_RW_GROUP : STORE_RW, &g->st, &why) < 0) {
 		log_err("%s", why);
 		free(why);

@@ -586,6 +586,13 @@ int store_open(const char *path, enum store_mode mode, struct store **ret, char 
 			store_close(st);
 			return r;
 		}
+		/* a reader without write access can open a WAL database only
+		 * while its -wal and -shm exist: with group readers they stay
+		 * (with the database's mode) when the last writer closes */
+		if (mode == STORE_RW_GROUP) {
+			int one = 1;
+			sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
+		}
 	} else {
 		/* the CLI reads whole tables: map the file rather than read it
 		 * page by page */
