@@ -215,27 +215,11 @@ class Conn:
             if u not in msgs:
                 continue
             raw = msgs[u]
-            if MODE == "endless" and not body_pass:
-                self.send('* %d FETCH (UID %d BODY[%s]<0> "' % (seq[u], u, section))
-                chunk = b"x" * 65536
-                sent = 0
-                try:
-                    while sent < BYTES:
-                        self.s.sendall(chunk)
-                        sent += len(chunk)
-                except OSError:
-                    pass
-                return "close"
-            if MODE == "hugeliteral" and not body_pass:
-                self.send("* %d FETCH (UID %d BODY[%s]<0> {4000000000}\r\n" % (seq[u], u, section))
-                chunk = b"y" * 65536
-                sent = 0
-                try:
-                    while sent < BYTES:
-                        self.s.sendall(chunk)
-                        sent += len(chunk)
-                except OSError:
-                    pass
+            if MODE in ("endless", "hugeliteral") and not body_pass:
+                # a quoted string that never ends, or a literal of 4 GB
+                opener = '"' if MODE == "endless" else "{4000000000}\r\n"
+                self.send("* %d FETCH (UID %d BODY[%s]<0> %s" % (seq[u], u, section, opener))
+                self.flood()
                 return "close"
             data = body_of(raw)[:262144] if body_pass else header_of(raw)
             times = 500 if MODE == "repeat" and body_pass else 1
@@ -255,6 +239,16 @@ class Conn:
                 self.send(d)
                 self.send(")\r\n")
         self.send("%s OK fetched\r\n" % tag)
+
+    def flood(self):
+        """BYTES bytes without a line end, until the client gives up."""
+        chunk, sent = b"x" * 65536, 0
+        try:
+            while sent < BYTES:
+                self.s.sendall(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass
 
     def do_IDLE(self, tag, arg):
         self.send("+ idling\r\n")
