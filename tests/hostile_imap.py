@@ -17,7 +17,8 @@ misbehaves as MODE says:
               but is never delivered, and UID 60, which is gone
   escfolder   LIST names a \\Sent folder with ESC, BEL and a newline-like
               C1 byte in its name
-  refuse      refuses every LOGIN, as for a wrong password
+  refuse      refuses every LOGIN and AUTHENTICATE, as for a wrong
+              password or an expired OAuth2 token
 
 Options: --tls CERT KEY serves implicit TLS; --tls-max 1.0|1.1|1.2 caps
 the protocol version. Every command line received is appended to
@@ -149,7 +150,11 @@ class Conn:
                 return
 
     def do_CAPABILITY(self, tag, arg):
-        self.send("* CAPABILITY IMAP4rev1 IDLE\r\n%s OK done\r\n" % tag)
+        extra = " AUTH=XOAUTH2 SASL-IR" if MODE == "refuse" else ""
+        self.send("* CAPABILITY IMAP4rev1 IDLE%s\r\n%s OK done\r\n" % (extra, tag))
+
+    def do_AUTHENTICATE(self, tag, arg):
+        self.send("%s NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)\r\n" % tag)
 
     def do_LOGIN(self, tag, arg):
         if MODE == "refuse":
