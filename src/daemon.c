@@ -133,7 +133,7 @@ static void refresh(struct acct *ac, struct store *st, int64_t *last_full)
 	if (!all && !ac->unscored)
 		return;
 	size_t clients = 0, messages = 0;
-	int r = model_refresh(st, ac->c, ac->a->name, all, &clients, &messages);
+	int r = model_refresh(st, ac->c, ac->a->name, all, now, &clients, &messages);
 	if (r < 0 && r != -ENOENT) {
 		log_err("%s: cannot compute scores (tried again next round): %s", ac->a->name,
 			store_errmsg(st));

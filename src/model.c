@@ -832,10 +832,10 @@ int model_unscored(struct store *st, const char *account, bool *ret)
 }
 
 int model_refresh(struct store *st, const struct conf *c, const char *account, bool full,
-		  size_t *ret_clients, size_t *ret_messages)
+		  int64_t now, size_t *ret_clients, size_t *ret_messages)
 {
 	struct model md;
-	int64_t now = (int64_t)time(NULL), upto = 0, touched_after = 0;
+	int64_t upto = 0, touched_after = 0;
 	char *key = xasprintf("scored:%s", account);
 	/* the mark first: whatever is stored after it is loaded below too */
 	int r = store_max_message_id(st, &upto);

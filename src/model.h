@@ -98,7 +98,8 @@ void model_each_projection(struct model *md, uint32_t ci, model_proj_fn fn, void
  * Call inside a transaction. 0 or -EIO. */
 int model_save(struct model *md, struct store *st, bool only_touched, int64_t now);
 
-/* Loads, computes and saves the account's scores as of now in one
+/* Loads, computes and saves the account's scores as of now (a caller
+ * scoring several accounts passes them one instant) in one
  * transaction: every client (full) or only those with a message stored
  * after the account's score watermark, a message row id kept in the
  * database ("scored:ACCOUNT"). The watermark moves, to the highest
@@ -108,7 +109,7 @@ int model_save(struct model *md, struct store *st, bool only_touched, int64_t no
  * *ret_clients / *ret_messages (may be NULL) say how many. 0, -ENOENT (no
  * such account) or -EIO. */
 int model_refresh(struct store *st, const struct conf *c, const char *account, bool full,
-		  size_t *ret_clients, size_t *ret_messages);
+		  int64_t now, size_t *ret_clients, size_t *ret_messages);
 
 /* Whether messages were stored after the account's score watermark (by
  * this process or by one that died before scoring them). 0 or -EIO. */

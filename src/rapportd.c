@@ -117,10 +117,11 @@ static void report(void *ud, const char *source, const char *position, const cha
 
 /* Recomputes the scores of one account as of now: every client (full),
  * or only those with mail stored after the account's watermark. */
-static int recompute(struct store *st, const struct conf *c, const char *account, bool full)
+static int recompute(struct store *st, const struct conf *c, const char *account, bool full,
+		     int64_t now)
 {
 	size_t clients = 0, messages = 0;
-	int r = model_refresh(st, c, account, full, &clients, &messages);
+	int r = model_refresh(st, c, account, full, now, &clients, &messages);
 	if (r == -ENOENT)
 		log_err("%s: no account %s in the database", c->database, account);
 	else if (r < 0)
@@ -138,11 +139,13 @@ static int do_recompute(const struct conf *c)
 	if (!st)
 		return 1;
 	int failed = 0;
+	/* one instant for every account: the team's pages compare them */
+	int64_t now = (int64_t)time(NULL);
 	for (size_t i = 0; i < c->n_accounts && !failed; i++) {
 		int64_t id;
 		if (store_account_id(st, c->accounts[i].name, &id) == -ENOENT)
 			continue; /* no mail yet */
-		failed |= recompute(st, c, c->accounts[i].name, true) < 0;
+		failed |= recompute(st, c, c->accounts[i].name, true, now) < 0;
 	}
 	store_close(st);
 	return failed;
@@ -343,7 +346,7 @@ static int do_import(const struct conf *c, const char *account, const char *fold
 		unscored = true;
 	if (stop_requested)
 		printf("interrupted: what was read so far is stored\n");
-	else if (unscored && recompute(st, c, a->name, false) < 0)
+	else if (unscored && recompute(st, c, a->name, false, (int64_t)time(NULL)) < 0)
 		failed++;
 	store_close(st);
 	parsew_stop(w);
