@@ -83,7 +83,7 @@ static const char *const account_keys[] = {
 	"name", "liaison", "identity", "host", "port", "tls", "auth", "user",
 	"password_file", "password_command", "oauth2_token_command", "ca_file",
 	"sent_folder", "folders", "since_days", "poll_interval", "digest_to", NULL};
-static const char *const client_keys[] = {"name", "addresses", "department", NULL};
+static const char *const client_keys[] = {"name", "addresses", "department", "liaison", NULL};
 static const char *const department_keys[] = {"name", "domains", NULL};
 static const char *scoring_keys[ARRAY_SIZE(scoring_knobs) + 1];
 static const char *const nudge_strings[] = {
@@ -401,6 +401,24 @@ static void one_client(struct ctx *x, const config_setting_t *g, const char *p, 
 	get_strings(x, g, "addresses", p, true, &c->addresses);
 	c->department = get_string(x, g, "department", p, false);
 	c->origin = xasprintf("%s:%d", x->file, (int)config_setting_source_line(g));
+	/* a string or a list of strings; checked against the accounts later */
+	config_setting_t *l = config_setting_get_member(g, "liaison");
+	int t = l ? config_setting_type(l) : CONFIG_TYPE_NONE;
+	if (t == CONFIG_TYPE_STRING) {
+		sl_add(&c->liaisons, config_setting_get_string(l));
+		return;
+	}
+	for (int i = 0; (t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST) &&
+			i < config_setting_length(l); i++) {
+		config_setting_t *e = config_setting_get_elem(l, (unsigned)i);
+		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+			err(x, e, p, "liaison: expected an account name or a list of them");
+			return;
+		}
+		sl_add(&c->liaisons, config_setting_get_string(e));
+	}
+	if (l && t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
+		err(x, l, p, "liaison: expected an account name or a list of them");
 }
 
 static void one_department(struct ctx *x, const config_setting_t *g, const char *p, void *item)
@@ -637,6 +655,15 @@ int conf_load(const char *path, struct conf *ret, struct strlist *errors,
 	}
 	check_cross(&x, &c, root);
 	config_destroy(&cfg);
+	/* the config's clients name accounts parsed above */
+	for (size_t i = 0; i < c.n_clients; i++) {
+		struct conf_client *cl = &c.clients[i];
+		struct strlist named = cl->liaisons;
+		cl->liaisons = (struct strlist){0};
+		for (size_t j = 0; j < named.n; j++)
+			conf_client_liaisons(&c, cl, named.v[j], cl->origin, warnings);
+		sl_free(&named);
+	}
 
 	if (c.roster_file && errors->n == before) {
 		char *rp = relative_to(path, c.roster_file);
@@ -649,6 +676,24 @@ int conf_load(const char *path, struct conf *ret, struct strlist *errors,
 	}
 	*ret = c;
 	return 0;
+}
+
+void conf_client_liaisons(const struct conf *c, struct conf_client *cl, const char *list,
+			  const char *origin, struct strlist *warnings)
+{
+	char *copy = xstrdup(list), *save = NULL;
+	for (char *t = strtok_r(copy, ";", &save); t; t = strtok_r(NULL, ";", &save)) {
+		char *name = xstrtrim(t);
+		if (!*name)
+			;
+		else if (conf_account_find(c, name))
+			sl_add_unique(&cl->liaisons, name);
+		else
+			sl_take(warnings, xasprintf("%s: liaison \"%s\" of %s is no configured "
+						    "account: ignored", origin, name, cl->name));
+		free(name);
+	}
+	free(copy);
 }
 
 const struct conf_account *conf_account_find(const struct conf *c, const char *name)
@@ -684,6 +729,7 @@ void conf_free(struct conf *c)
 	for (size_t i = 0; i < c->n_clients; i++) {
 		free(c->clients[i].name);
 		sl_free(&c->clients[i].addresses);
+		sl_free(&c->clients[i].liaisons);
 		free(c->clients[i].department);
 		free(c->clients[i].origin);
 	}

@@ -43,6 +43,7 @@ struct conf_client {
 	char *name;
 	struct strlist addresses; /* normalised */
 	char *department;         /* or NULL */
+	struct strlist liaisons;  /* the accounts it is a client of; empty: every one */
 	char *origin;             /* "file:line" where it was first defined */
 };
 
@@ -126,6 +127,11 @@ void conf_free(struct conf *c);
 
 /* The defaults of DOMAIN.md, for code (and tests) that run without a file. */
 void conf_defaults(struct conf *c);
+
+/* Adds the account names in list (separated by ';') to cl->liaisons; a
+ * name that is no account of c is a warning "origin: ..." and ignored. */
+void conf_client_liaisons(const struct conf *c, struct conf_client *cl, const char *list,
+			  const char *origin, struct strlist *warnings);
 
 /* The account called name, or NULL. */
 const struct conf_account *conf_account_find(const struct conf *c, const char *name);

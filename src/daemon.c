@@ -604,9 +604,32 @@ struct store *daemon_open_store(const struct conf *c, bool sync_roster)
 	return st;
 }
 
+int daemon_rescore(struct store *st, const struct conf *c, bool import_only, int64_t now)
+{
+	int failed = 0;
+	for (size_t i = 0; i < c->n_accounts; i++) {
+		const struct conf_account *a = &c->accounts[i];
+		bool stale = true;
+		if ((import_only && a->host) || (model_unscored(st, a->name, &stale) == 0 && !stale))
+			continue;
+		size_t clients = 0, messages = 0;
+		int r = model_refresh(st, c, a->name, false, now, &clients, &messages);
+		if (r < 0 && r != -ENOENT) {
+			log_err("%s: cannot compute scores: %s", a->name, store_errmsg(st));
+			failed++;
+		} else if (r == 0) {
+			log_info("%s: scores of %zu clients recomputed (%zu messages)", a->name,
+				 clients, messages);
+		}
+	}
+	return failed;
+}
+
 static int prepare_db(const struct conf *c)
 {
 	struct store *st = daemon_open_store(c, true);
+	if (st)
+		daemon_rescore(st, c, true, (int64_t)time(NULL));
 	store_close(st);
 	return st ? 0 : -EIO;
 }

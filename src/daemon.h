@@ -43,6 +43,13 @@ int daemon_digest(struct store *st, const struct conf *c, const struct conf_acco
  * then. */
 struct store *daemon_open_store(const struct conf *c, bool sync_roster);
 
+/* Scores, as of now, every account of c (with import_only, only those
+ * without an IMAP host, which no sync thread scores) that has mail stored
+ * since it was last scored or was scored under another roster: a roster
+ * client is a client of the accounts it names, even without mail.
+ * Returns how many failed (logged). */
+int daemon_rescore(struct store *st, const struct conf *c, bool import_only, int64_t now);
+
 /* Runs until SIGTERM or SIGINT (then exits cleanly within seconds,
  * committing the batch in progress), reloading the configuration on
  * SIGHUP (an invalid one is reported and the old one kept). c is the

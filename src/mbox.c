@@ -156,7 +156,8 @@ int mbox_read(const char *path, const char *folder, const char *role, src_msg_fn
 		if (n <= 0 || !all_space(line.buf, line.len))
 			break;
 	}
-	if (n < 0 || n == 0 || !mbox_is_from_line(line.buf, line.len)) {
+	/* an empty mbox (a folder with no mail yet) holds no messages */
+	if (n < 0 || (n > 0 && !mbox_is_from_line(line.buf, line.len))) {
 		ret = n < 0 ? (int)n : -EBADMSG;
 		goto out;
 	}

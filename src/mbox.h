@@ -7,8 +7,9 @@
 /* Reads the mbox at path and calls fn for each message, with folder /
  * role as given. Memory stays bounded whatever the file size: only the
  * header block (up to MSG_MAX_HEADER) and the first MSG_MAX_BODY_SCAN body
- * bytes of one message are held. Returns 0; -EBADMSG when the file does
- * not start with a From_ line (not an mbox); a negative errno on a read
+ * bytes of one message are held. Returns 0 (also for an empty file: no
+ * messages); -EBADMSG when the file does not start with a From_ line (not
+ * an mbox); a negative errno on a read
  * error; or fn's negative return. Untrusted data. */
 int mbox_read(const char *path, const char *folder, const char *role, src_msg_fn fn, void *ud);
 

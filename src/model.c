@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,8 +125,25 @@ uint32_t model_client_of(const struct model *md, const char *addr)
 	return id == STRTAB_NONE ? MODEL_NONE : md->client_of_addr[id];
 }
 
+/* Whether a ';'-separated list of account names names account (an
+ * empty list names every account). */
+static bool names_account(const char *liaisons, const char *account)
+{
+	if (!liaisons || !*liaisons)
+		return true;
+	size_t n = strlen(account);
+	for (const char *p = liaisons; *p;) {
+		const char *e = strchr(p, ';');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == n && memcmp(p, account, n) == 0)
+			return true;
+		p += len + (e != NULL);
+	}
+	return false;
+}
+
 static int on_roster(void *ud, int64_t id, const char *name, const char *department,
-		     const char *source, const char *addr)
+		     const char *source, const char *addr, const char *liaisons)
 {
 	struct loader *l = ud;
 	struct model *md = l->md;
@@ -142,6 +160,7 @@ static int on_roster(void *ud, int64_t id, const char *name, const char *departm
 		ci = add_client(md, id, name,
 				department && *department ? department : department_of(l, addr),
 				addr, true);
+	md->clients[ci].assigned = names_account(liaisons, md->account_name);
 	claim(md, addr, ci);
 	return 0;
 }
@@ -165,6 +184,79 @@ static uint32_t resolve(struct loader *l, const char *addr, bool create)
 	ci = add_client(md, 0, addr, department_of(l, addr), addr, false);
 	claim(md, addr, ci);
 	return ci;
+}
+
+static void push(uint32_t **arr, size_t *n, uint32_t v);
+
+/* Filters list ranges (off, n per message) through map, into a new array. */
+static uint32_t *remap_ranges(struct model *md, const uint32_t *old, const uint32_t *map,
+			      size_t off_field, size_t n_field, size_t *ret_n)
+{
+	uint32_t *out = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < md->n; i++) {
+		uint32_t *off = (uint32_t *)((char *)&md->m[i] + off_field);
+		uint32_t *cnt = (uint32_t *)((char *)&md->m[i] + n_field);
+		uint32_t start = (uint32_t)n;
+		for (uint32_t k = 0; k < *cnt; k++)
+			if (map[old[*off + k]] != MODEL_NONE)
+				push(&out, &n, map[old[*off + k]]);
+		*off = start;
+		*cnt = (uint32_t)n - start;
+	}
+	*ret_n = n;
+	return out;
+}
+
+/* DOMAIN.md §1 "Whose client": keeps the roster clients that name this
+ * account (or none) and every client that exchanged a personal message
+ * with it; the others are some other liaison's and leave the model. */
+static void keep_members(struct model *md)
+{
+	bool *member = xcalloc(md->nclients + 1, sizeof(bool));
+	for (size_t i = 0; i < md->nclients; i++)
+		member[i] = !md->clients[i].roster || md->clients[i].assigned;
+	for (size_t i = 0; i < md->ncp; i++)
+		member[md->cp[i]] = true;
+	uint32_t *map = xmalloc((md->nclients + 1) * sizeof(uint32_t));
+	size_t kept = 0;
+	for (size_t i = 0; i < md->nclients; i++) {
+		if (!member[i]) {
+			map[i] = MODEL_NONE;
+			free(md->clients[i].name);
+			free(md->clients[i].department);
+			free(md->clients[i].first_address);
+			continue;
+		}
+		map[i] = (uint32_t)kept;
+		md->clients[kept++] = md->clients[i];
+	}
+	free(member);
+	if (kept == md->nclients) {
+		free(map);
+		return;
+	}
+	md->nclients = kept;
+	for (size_t i = 0; i < md->ncp; i++)
+		md->cp[i] = map[md->cp[i]];
+	size_t n;
+	uint32_t *v = remap_ranges(md, md->rcpt, map, offsetof(struct model_msg, to_off),
+				   offsetof(struct model_msg, n_to), &n);
+	free(md->rcpt);
+	md->rcpt = v;
+	md->nrcpt = n;
+	v = remap_ranges(md, md->fail, map, offsetof(struct model_msg, fail_off),
+			 offsetof(struct model_msg, n_fail), &n);
+	free(md->fail);
+	md->fail = v;
+	md->nfail = n;
+	for (size_t i = 0; i < md->n; i++)
+		if (md->m[i].sender != MODEL_NONE)
+			md->m[i].sender = map[md->m[i].sender];
+	for (size_t i = 0; i < md->addr.n; i++)
+		if (md->client_of_addr[i] != MODEL_NONE)
+			md->client_of_addr[i] = map[md->client_of_addr[i]];
+	free(map);
 }
 
 /* ---- messages -------------------------------------------------------------- */
@@ -455,6 +547,7 @@ int model_load(struct store *st, const struct conf *c, const char *account, int6
 		m->n_cp = 1;
 		push(&md.cp, &md.ncp, ci);
 	}
+	keep_members(&md);
 	for (size_t i = 0; i < md.n; i++)
 		if (md.m[i].id > touched_after && touched_after > 0)
 			for (uint32_t k = 0; k < md.m[i].n_cp; k++)
@@ -820,13 +913,26 @@ static int64_t watermark(struct store *st, const char *key)
 	return v;
 }
 
+/* Whether the account was scored with the roster stored now (whose
+ * client a roster client is may have changed since). */
+static bool roster_scored(struct store *st, const char *account)
+{
+	char *key = xasprintf("scored-roster:%s", account), *then = NULL, *now = NULL;
+	bool same = store_setting(st, key, &then) == 0 && store_setting(st, "roster", &now) == 0 &&
+		    strcmp(then, now) == 0;
+	free(then);
+	free(now);
+	free(key);
+	return same;
+}
+
 int model_unscored(struct store *st, const char *account, bool *ret)
 {
 	char *key = xasprintf("scored:%s", account);
 	int64_t upto = 0;
 	int r = store_max_message_id(st, &upto);
 	if (r == 0)
-		*ret = upto > watermark(st, key);
+		*ret = upto > watermark(st, key) || !roster_scored(st, account);
 	free(key);
 	return r < 0 ? -EIO : 0;
 }
@@ -843,7 +949,8 @@ int model_refresh(struct store *st, const struct conf *c, const char *account, b
 		free(key);
 		return -EIO;
 	}
-	if (!full)
+	/* a changed roster may move clients between accounts: all of them */
+	if (!full && roster_scored(st, account))
 		touched_after = watermark(st, key);
 	r = model_load(st, c, account, now, touched_after, 0, &md);
 	if (r < 0) {
@@ -862,6 +969,13 @@ int model_refresh(struct store *st, const struct conf *c, const char *account, b
 		snprintf(v, sizeof(v), "%lld", (long long)upto);
 		r = store_setting_put(st, key, v);
 	}
+	char *roster = NULL;
+	if (r == 0 && store_setting(st, "roster", &roster) == 0) {
+		char *rkey = xasprintf("scored-roster:%s", account);
+		r = store_setting_put(st, rkey, roster);
+		free(rkey);
+	}
+	free(roster);
 	free(key);
 	if (r == 0)
 		r = store_commit(st);

@@ -22,6 +22,7 @@ struct model_client {
 	char *department;       /* never NULL: "(unassigned)" when no rule matches */
 	char *first_address;
 	bool roster;
+	bool assigned;          /* a roster client naming this account, or none */
 	bool touched;           /* has a message newer than the recompute mark */
 	struct score score;
 };

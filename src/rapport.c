@@ -89,9 +89,33 @@ static int64_t now_or_as_of(const struct global *g)
 struct filters {
 	int klass, phase, trend;
 	const char *department;
-	const char *liaison;
+	struct strlist liaisons; /* --liaison, repeatable; empty: every account */
 	bool one_sided;
 };
+
+static void on_account_name(void *ud, int64_t id, const char *name);
+
+/* Every --liaison names an account of the database: 0, else says which
+ * accounts there are and returns 2. */
+static int known_liaisons(struct global *g, const char *cmd, const struct strlist *l)
+{
+	struct strlist have = {0};
+	int ret = 0;
+	if (store_each_account(g->st, on_account_name, &have) < 0) {
+		log_err("%s", store_errmsg(g->st));
+		return 1;
+	}
+	for (size_t i = 0; i < l->n && !ret; i++)
+		if (!sl_contains(&have, l->v[i])) {
+			char *names = sl_join(&have, ", ");
+			fprintf(stderr, "rapport %s: --liaison: no account \"%s\" in the database "
+					"(accounts: %s)\n", cmd, l->v[i], *names ? names : "none yet");
+			free(names);
+			ret = 2;
+		}
+	sl_free(&have);
+	return ret;
+}
 
 static bool keep_row(const struct report_row *row, void *ud)
 {
@@ -104,7 +128,7 @@ static bool keep_row(const struct report_row *row, void *ud)
 		return false;
 	if (f->department && strcmp(f->department, row->department) != 0)
 		return false;
-	if (f->liaison && strcmp(f->liaison, row->account) != 0)
+	if (f->liaisons.n && !sl_contains(&f->liaisons, row->account))
 		return false;
 	return !f->one_sided || row->s.one_sided;
 }
@@ -129,7 +153,7 @@ static int list(struct global *g, const char *cmd, bool weak, int argc, char **a
 		{"limit", required_argument, NULL, O_LIMIT},
 		{NULL, 0, NULL, 0},
 	};
-	struct filters f = {-1, -1, -1, NULL, NULL, false};
+	struct filters f = {-1, -1, -1, NULL, {0}, false};
 	size_t limit = 0;
 	char *end;
 	int sort = weak ? SORT_WEAK : SORT_NAME, o;
@@ -151,7 +175,7 @@ static int list(struct global *g, const char *cmd, bool weak, int argc, char **a
 						 "steady, new, \"coming together\", \"coming apart\"");
 			break;
 		case O_DEPT: f.department = optarg; break;
-		case O_LIAISON: f.liaison = optarg; break;
+		case O_LIAISON: sl_add(&f.liaisons, optarg); break;
 		case O_ONESIDED: f.one_sided = true; break;
 		case O_LIMIT:
 			limit = strtoul(optarg, &end, 10);
@@ -173,12 +197,19 @@ static int list(struct global *g, const char *cmd, bool weak, int argc, char **a
 		fprintf(stderr, "rapport %s: unexpected argument: %s\n", cmd, argv[optind]);
 		return 2;
 	}
-	if (setup(g) < 0)
+	if (setup(g) < 0) {
+		sl_free(&f.liaisons);
 		return 1;
+	}
+	int bad = known_liaisons(g, cmd, &f.liaisons);
+	if (bad) {
+		sl_free(&f.liaisons);
+		return bad;
+	}
 	struct report r;
 	/* the store may stop early only when nothing else narrows or reorders */
 	bool shortcut = weak && sort == SORT_WEAK && f.klass < 0 && f.phase < 0 && f.trend < 0 &&
-			!f.department && !f.liaison && !f.one_sided;
+			!f.department && !f.liaisons.n && !f.one_sided;
 	int e = report_load(g->st, &g->conf, g->as_of, weak, shortcut ? limit : 0,
 			    g->fmt == FMT_TABLE, &r);
 	if (e < 0) {
@@ -186,6 +217,7 @@ static int list(struct global *g, const char *cmd, bool weak, int argc, char **a
 		return 1;
 	}
 	report_filter(&r, keep_row, &f);
+	sl_free(&f.liaisons);
 	/* report_load's own order is the default one */
 	if (sort != (weak ? SORT_WEAK : SORT_NAME))
 		report_sort(&r, (enum report_sort)sort);
@@ -217,17 +249,40 @@ static int cmd_weak(struct global *g, int argc, char **argv)
 
 static int groups(struct global *g, const char *cmd, bool by_account, int argc, char **argv)
 {
-	if (argc > 1) {
-		fprintf(stderr, "rapport %s: unexpected argument: %s\n", cmd, argv[1]);
+	enum { O_LIAISON = 256 };
+	static const struct option opts[] = {
+		{"liaison", required_argument, NULL, O_LIAISON},
+		{NULL, 0, NULL, 0},
+	};
+	struct filters f = {-1, -1, -1, NULL, {0}, false};
+	int o;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o != O_LIAISON) {
+			sl_free(&f.liaisons);
+			return 2;
+		}
+		sl_add(&f.liaisons, optarg);
+	}
+	if (optind < argc) {
+		fprintf(stderr, "rapport %s: unexpected argument: %s\n", cmd, argv[optind]);
+		sl_free(&f.liaisons);
 		return 2;
 	}
-	if (setup(g) < 0)
-		return 1;
+	int bad = setup(g) < 0 ? 1 : known_liaisons(g, cmd, &f.liaisons);
+	if (bad) {
+		sl_free(&f.liaisons);
+		return bad;
+	}
 	struct report r;
 	if (report_load(g->st, &g->conf, g->as_of, false, 0, true, &r) < 0) {
 		log_err("cannot read the scores: %s", store_errmsg(g->st));
+		sl_free(&f.liaisons);
 		return 1;
 	}
+	/* the department's tie is the strongest among the liaisons asked for */
+	report_filter(&r, keep_row, &f);
+	sl_free(&f.liaisons);
 	int ret = 0;
 	if (r.n == 0 && g->fmt == FMT_TABLE) {
 		fprintf(stderr, "no scores yet (rapportd computes them)\n");
@@ -415,6 +470,73 @@ static void on_account_name(void *ud, int64_t id, const char *name)
 	sl_add(ud, name);
 }
 
+/* One account's relationship with the client asked for. */
+struct shown {
+	struct model md;
+	uint32_t ci;
+	int open;          /* its open nudges (derived now, minus snoozed and dismissed) */
+};
+
+static int cmp_shown(const void *a, const void *b)
+{
+	const struct shown *x = a, *y = b;
+	const struct score *p = &x->md.clients[x->ci].score, *q = &y->md.clients[y->ci].score;
+	if (p->tie_strength != q->tie_strength)
+		return p->tie_strength > q->tie_strength ? -1 : 1;
+	if (p->response_rate != q->response_rate)
+		return p->response_rate > q->response_rate ? -1 : 1;
+	return strcmp(x->md.account_name, y->md.account_name);
+}
+
+static int open_nudges(struct global *g, struct shown *sh)
+{
+	struct nudge_list l;
+	int open = 0;
+	nudge_derive(&sh->md, &l);
+	for (size_t i = 0; i < l.n; i++) {
+		if (l.v[i].client != sh->ci)
+			continue;
+		struct store_nudge_state sn = {0};
+		int r = store_nudge_find(g->st, sh->md.account_name, nudge_kind_name(l.v[i].kind),
+					 sh->md.clients[sh->ci].first_address, l.v[i].key, &sn);
+		int64_t at = sh->md.as_of;
+		open += !(r == 0 && sn.updated_at <= at &&
+			  (strcmp(sn.state, "dismissed") == 0 ||
+			   (strcmp(sn.state, "snoozed") == 0 && sn.snooze_until > at)));
+		free(sn.delivered);
+	}
+	nudge_list_free(&l);
+	return open;
+}
+
+/* DOMAIN.md §4: the client's relationship with every account it is a
+ * client of, strongest first. */
+static void team_view(struct global *g, const struct shown *v, size_t n)
+{
+	const struct model_client *cl = &v[0].md.clients[v[0].ci];
+	char t[32];
+	epoch_to_iso(v[0].md.as_of, t);
+	printf("%s <%s>, department %s: the team's ties as of %s\n", cl->name, cl->first_address,
+	       cl->department, t);
+	printf("  %-16s %3s %-9s %-11s %-15s %-10s %s\n", "LIAISON", "TIE", "CLASS", "PHASE",
+	       "TREND", "LAST", "NUDGES");
+	for (size_t i = 0; i < n; i++) {
+		const struct score *s = &v[i].md.clients[v[i].ci].score;
+		const struct conf_account *a = conf_account_find(&g->conf, v[i].md.account_name);
+		char who[64], last[32] = "-", cls[16];
+		snprintf(who, sizeof(who), "%s", a && a->liaison && strcmp(a->liaison, a->name)
+							? a->liaison : v[i].md.account_name);
+		if (s->last_message) {
+			epoch_to_iso(s->last_message, last);
+			last[10] = '\0';
+		}
+		snprintf(cls, sizeof(cls), "%s%s", score_class_name(s->klass), s->one_sided ? "*" : "");
+		printf("  %-16.16s %3d %-9s %-11s %-15s %-10s %d\n", who, s->tie_strength, cls,
+		       score_phase_name(s->phase), score_trend_name(s->trend), last, v[i].open);
+	}
+	printf("\n");
+}
+
 static int cmd_show(struct global *g, int argc, char **argv)
 {
 	if (argc != 2) {
@@ -431,28 +553,40 @@ static int cmd_show(struct global *g, int argc, char **argv)
 		free(addr);
 		return 1;
 	}
-	int found = 0;
-	bool first_json = true;
+	struct shown *v = xcalloc(accounts.n + 1, sizeof(*v));
+	size_t found = 0;
 	for (size_t a = 0; a < accounts.n; a++) {
-		struct model md;
+		struct shown *sh = &v[found];
 		if (model_load(g->st, &g->conf, accounts.v[a], now_or_as_of(g), 0,
-			       MODEL_KEEP_SUBJECTS, &md) < 0) {
+			       MODEL_KEEP_SUBJECTS, &sh->md) < 0) {
 			log_err("cannot load %s: %s", accounts.v[a], store_errmsg(g->st));
 			continue;
 		}
-		uint32_t ci = addr ? model_client_of(&md, addr) : MODEL_NONE;
-		for (size_t i = 0; i < md.nclients && ci == MODEL_NONE; i++)
-			if (ascii_strcasecmp(md.clients[i].name, who) == 0)
+		uint32_t ci = addr ? model_client_of(&sh->md, addr) : MODEL_NONE;
+		for (size_t i = 0; i < sh->md.nclients && ci == MODEL_NONE; i++)
+			if (ascii_strcasecmp(sh->md.clients[i].name, who) == 0)
 				ci = (uint32_t)i;
-		if (ci != MODEL_NONE) {
-			model_compute(&md);
-			if (found && g->fmt == FMT_TABLE)
-				printf("\n");
-			show_one(g, &md, ci, &first_json);
-			found++;
+		if (ci == MODEL_NONE) {
+			model_free(&sh->md);
+			continue;
 		}
-		model_free(&md);
+		sh->ci = ci;
+		model_compute(&sh->md);
+		sh->open = open_nudges(g, sh);
+		found++;
 	}
+	qsort(v, found, sizeof(*v), cmp_shown);
+	/* with several liaisons the team view first; then each one's evidence */
+	if (found && accounts.n > 1 && g->fmt == FMT_TABLE)
+		team_view(g, v, found);
+	bool first_json = true;
+	for (size_t i = 0; i < found; i++) {
+		if (i && g->fmt == FMT_TABLE)
+			printf("\n");
+		show_one(g, &v[i].md, v[i].ci, &first_json);
+		model_free(&v[i].md);
+	}
+	free(v);
 	if (g->fmt == FMT_JSON && found)
 		printf("\n]\n");
 	sl_free(&accounts);
@@ -471,7 +605,27 @@ struct nudge_out {
 	int64_t now;
 	size_t n;
 	bool all;
+	const struct strlist *liaisons; /* --liaison; empty: every account */
+	bool team;                      /* several accounts: a LIAISON column */
+	struct report ties;             /* every relationship, for the introductions */
 };
+
+/* A follow-up or one-sided nudge about a client another liaison is close
+ * to says who could introduce (DOMAIN.md §4 "team view"). */
+static char *with_intro(const struct nudge_out *x, const struct store_nudge_row *r)
+{
+	const char *reason = r->reason ? r->reason : "";
+	char *intro = NULL;
+	if (!strcmp(r->kind, "follow-up") || !strcmp(r->kind, "one-sided"))
+		intro = report_intro(&x->ties, &x->g->conf, r->account, r->client);
+	if (!intro)
+		return xstrdup(reason);
+	size_t n = strlen(reason);
+	bool stop = !n || strchr(".!?", reason[n - 1]);
+	char *t = xasprintf("%s%s%s", reason, !n ? "" : stop ? " " : ". ", intro);
+	free(intro);
+	return t;
+}
 
 static long days_since(int64_t now, int64_t t)
 {
@@ -481,6 +635,9 @@ static long days_since(int64_t now, int64_t t)
 static int print_nudge(void *ud, const struct store_nudge_row *r)
 {
 	struct nudge_out *x = ud;
+	if (x->liaisons->n && !sl_contains(x->liaisons, r->account))
+		return 0;
+	char *why = with_intro(x, r);
 	char due[32], about[32];
 	epoch_to_iso(r->due, due);
 	epoch_to_iso(r->about, about);
@@ -499,7 +656,7 @@ static int print_nudge(void *ud, const struct store_nudge_row *r)
 		       days_since(x->now, r->about));
 		report_json_string(stdout, r->subject);
 		printf(", \"reason\": ");
-		report_json_string(stdout, r->reason ? r->reason : "");
+		report_json_string(stdout, why);
 		printf(", \"delivered\": [");
 		if (r->delivered && *r->delivered) {
 			char *d = xstrdup(r->delivered);
@@ -517,7 +674,7 @@ static int print_nudge(void *ud, const struct store_nudge_row *r)
 			snprintf(id, sizeof(id), "%lld", (long long)r->id);
 		snprintf(age, sizeof(age), "%ld", days_since(x->now, r->about));
 		const char *f[] = {id, r->account, r->client, r->kind, r->state, due, about, age,
-				   r->subject, r->reason ? r->reason : ""};
+				   r->subject, why};
 		for (size_t i = 0; i < ARRAY_SIZE(f); i++)
 			report_csv_field(stdout, f[i], i + 1 == ARRAY_SIZE(f));
 	} else {
@@ -526,30 +683,35 @@ static int print_nudge(void *ud, const struct store_nudge_row *r)
 		char id[24] = "-";
 		if (r->id)
 			snprintf(id, sizeof(id), "%lld", (long long)r->id);
-		/* with --all a STATE column: a dismissed nudge must not look open */
+		/* with --all a STATE column: a dismissed nudge must not look open;
+		 * with several accounts a LIAISON column, the subject shorter */
+		char acct[24] = "";
+		if (x->team)
+			snprintf(acct, sizeof(acct), "%-8.8s ", r->account);
 		if (x->all) {
 			if (!x->n)
-				printf("%4s %-18.18s %-10s %-9s %4s %s\n", "ID", "CLIENT", "KIND", "STATE",
-				       "AGE", "SUBJECT");
-			printf("%4s %-18.18s %-10s %-9s %4s %.28s\n", id, r->client, r->kind,
-			       r->state, age, r->subject);
+				printf("%4s %-18.18s %s%-10s %-9s %4s %s\n", "ID", "CLIENT",
+				       x->team ? "LIAISON  " : "", "KIND", "STATE", "AGE", "SUBJECT");
+			printf("%4s %-18.18s %s%-10s %-9s %4s %.*s\n", id, r->client, acct, r->kind,
+			       r->state, age, x->team ? 19 : 28, r->subject);
 		} else {
 			if (!x->n)
-				printf("%4s %-20.20s %-10s %4s %s\n", "ID", "CLIENT", "KIND", "AGE",
-				       "SUBJECT");
-			printf("%4s %-20.20s %-10s %4s %.38s\n", id, r->client, r->kind, age,
-			       r->subject);
+				printf("%4s %-20.20s %s%-10s %4s %s\n", "ID", "CLIENT",
+				       x->team ? "LIAISON  " : "", "KIND", "AGE", "SUBJECT");
+			printf("%4s %-20.20s %s%-10s %4s %.*s\n", id, r->client, acct, r->kind, age,
+			       x->team ? 29 : 38, r->subject);
 		}
 		char until[32] = "";
 		if (!strcmp(r->state, "snoozed"))
 			epoch_to_iso(r->snooze_until, until);
 		char *line = x->all && strcmp(r->state, "open") != 0
 				     ? xasprintf("[%s%s%.10s] %s", r->state, *until ? " until " : "",
-						 until, r->reason ? r->reason : "")
-				     : xstrdup(r->reason ? r->reason : "");
+						 until, why)
+				     : xstrdup(why);
 		report_wrap(stdout, line, 5, 80);
 		free(line);
 	}
+	free(why);
 	x->n++;
 	return 0;
 }
@@ -592,7 +754,7 @@ static int fly_nudges(struct global *g, const struct store_nudge_filter *f, stru
 		return -EIO;
 	}
 	for (size_t a = 0; a < accounts.n && ret == 0; a++) {
-		if (f->account && strcmp(f->account, accounts.v[a]) != 0)
+		if (x->liaisons->n && !sl_contains(x->liaisons, accounts.v[a]))
 			continue;
 		struct model md;
 		if (model_load(g->st, &g->conf, accounts.v[a], g->as_of, 0, MODEL_KEEP_SUBJECTS,
@@ -682,6 +844,7 @@ static int cmd_nudges(struct global *g, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct store_nudge_filter f = {false, (int64_t)time(NULL), NULL, NULL, NULL};
+	struct strlist liaisons = {0};
 	int o;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -693,33 +856,51 @@ static int cmd_nudges(struct global *g, int argc, char **argv)
 			f.kind = optarg;
 			break;
 		case O_ALL: f.all = true; break;
-		case O_LIAISON: f.account = optarg; break;
-		default: return 2;
+		case O_LIAISON: sl_add(&liaisons, optarg); break;
+		default: sl_free(&liaisons); return 2;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "rapport nudges: unexpected argument: %s\n", argv[optind]);
+		sl_free(&liaisons);
 		return 2;
 	}
-	if (setup(g) < 0)
-		return 1;
+	int bad = setup(g) < 0 ? 1 : known_liaisons(g, "nudges", &liaisons);
+	if (bad) {
+		sl_free(&liaisons);
+		return bad;
+	}
+	if (liaisons.n == 1)
+		f.account = liaisons.v[0];
 	if (g->as_of)
 		f.now = g->as_of; /* ages are counted from the instant asked for */
-	struct nudge_out x = {g, f.now, 0, f.all};
+	struct nudge_out x = {g, f.now, 0, f.all, &liaisons, false, {0}};
+	int ret = 1;
+	/* every relationship of the team (the stored one, or as of the
+	 * instant asked for), for who could introduce */
+	if (report_load(g->st, &g->conf, g->as_of, false, 0, true, &x.ties) < 0) {
+		log_err("cannot read the scores: %s", store_errmsg(g->st));
+		goto out;
+	}
+	x.team = x.ties.naccounts > 1;
 	if (g->fmt == FMT_JSON)
 		printf("[");
 	if (g->as_of) {
 		if (fly_nudges(g, &f, &x) < 0)
-			return 1;
+			goto out;
 	} else if (store_each_nudge(g->st, &f, print_nudge, &x) < 0) {
 		log_err("cannot read the nudges: %s", store_errmsg(g->st));
-		return 1;
+		goto out;
 	}
 	if (g->fmt == FMT_JSON)
 		printf(x.n ? "\n]\n" : "]\n");
 	if (!x.n && g->fmt == FMT_TABLE)
 		fprintf(stderr, "no %snudges\n", f.all ? "" : "open ");
-	return x.n ? 0 : 1;
+	ret = x.n ? 0 : 1;
+out:
+	report_free(&x.ties);
+	sl_free(&liaisons);
+	return ret;
 }
 
 static int no_format(const struct global *g, const char *cmd);

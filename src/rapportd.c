@@ -340,14 +340,12 @@ static int do_import(const struct conf *c, const char *account, const char *fold
 			printf("    %-36s %llu\n", import_reject_name((enum import_reject)k),
 			       (unsigned long long)s.rejected_by[k]);
 	/* also when this run stored nothing: a killed run may have left
-	 * mail unscored */
-	bool unscored = s.stored > 0;
-	if (!unscored && model_unscored(st, a->name, &unscored) < 0)
-		unscored = true;
+	 * mail unscored; and the other accounts, whose roster clients exist
+	 * without mail */
 	if (stop_requested)
 		printf("interrupted: what was read so far is stored\n");
-	else if (unscored && recompute(st, c, a->name, false, (int64_t)time(NULL)) < 0)
-		failed++;
+	else
+		failed += daemon_rescore(st, c, false, (int64_t)time(NULL));
 	store_close(st);
 	parsew_stop(w);
 	return failed || s.rejected || stop_requested ? 1 : 0;

@@ -85,7 +85,13 @@ int report_load(struct store *st, const struct conf *c, int64_t as_of, bool weak
 	struct report r = {0};
 	int e;
 
+	struct accounts acc = {0};
+	if ((e = store_each_account(st, on_account, &acc)) < 0)
+		return e;
+	r.naccounts = acc.names.n;
 	if (!as_of) {
+		sl_free(&acc.names);
+		free(acc.ids);
 		e = store_each_score(st, weak_only, limit, brief, on_score, &r);
 		if (e < 0) {
 			report_free(&r);
@@ -96,9 +102,6 @@ int report_load(struct store *st, const struct conf *c, int64_t as_of, bool weak
 		*ret = r;
 		return 0;
 	}
-	struct accounts acc = {0};
-	if ((e = store_each_account(st, on_account, &acc)) < 0)
-		return e;
 	for (size_t a = 0; a < acc.names.n; a++) {
 		struct model md;
 		if ((e = model_load(st, c, acc.names.v[a], as_of, 0, 0, &md)) < 0)
@@ -574,18 +577,26 @@ void report_print_clients(FILE *f, const struct report *r, enum report_format fm
 		return;
 	}
 	/* 23 + 1 + 16 + 1 + 3 + 1 + 9 + 1 + 4 + 1 + 4 + 1 + 11 + 1 + 3 = 80: the
-	 * CLASS column holds "moderate*" */
-	fprintf(f, "%-23s %-16s %3s %-9s %4s %4s %-11s %s\n", "CLIENT", "DEPARTMENT", "TIE",
-		"CLASS", "R", "P", "PHASE", "TRD");
+	 * CLASS column holds "moderate*"; with several liaisons, CLIENT 18,
+	 * LIAISON 8 and DEPARTMENT 12 share the first 40 */
+	bool team = r->naccounts > 1;
+	int wc = team ? 18 : 23, wd = team ? 12 : 16;
+	if (team)
+		fprintf(f, "%-18s %-8s %-12s %3s %-9s %4s %4s %-11s %s\n", "CLIENT", "LIAISON",
+			"DEPARTMENT", "TIE", "CLASS", "R", "P", "PHASE", "TRD");
+	else
+		fprintf(f, "%-23s %-16s %3s %-9s %4s %4s %-11s %s\n", "CLIENT", "DEPARTMENT",
+			"TIE", "CLASS", "R", "P", "PHASE", "TRD");
 	struct sbuf reason = {0}, line = {0};
 	for (size_t i = 0; i < r->n; i++) {
 		const struct report_row *row = r->rows[i];
 		const struct score *s = &row->s;
-		char name[128], dept[96], cls[16], phase[16];
+		char name[128], dept[96], cls[16], phase[16], acct[64];
 		static const char *const trend_short[] = {"=", "new", "up", "dn"};
 		static const char *const one_sided[] = {"weak*", "moderate*", "strong*"};
-		cell(name, sizeof(name), row->client, 23);
-		cell(dept, sizeof(dept), row->department, 16);
+		cell(name, sizeof(name), row->client, wc);
+		cell(dept, sizeof(dept), row->department, wd);
+		cell(acct, sizeof(acct), row->account, 8);
 		cell(cls, sizeof(cls), s->one_sided ? one_sided[s->klass] : score_class_name(s->klass),
 		     9);
 		cell(phase, sizeof(phase), score_phase_name(s->phase), 11);
@@ -593,6 +604,10 @@ void report_print_clients(FILE *f, const struct report *r, enum report_format fm
 		sb_reset(&line);
 		sb_adds(&line, name);
 		sb_addc(&line, ' ');
+		if (team) {
+			sb_adds(&line, acct);
+			sb_addc(&line, ' ');
+		}
 		sb_adds(&line, dept);
 		sb_adds(&line, s->tie_strength < 10 ? "   " : s->tie_strength < 100 ? "  " : " ");
 		sb_addi(&line, s->tie_strength);
@@ -635,9 +650,66 @@ static int cmp_str_ptr(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-void report_print_groups(FILE *f, const struct report *r, bool by_account,
+/* The library's tie to a client: its strongest row first. */
+static int cmp_strongest(const void *a, const void *b)
+{
+	const struct report_row *x = *(const struct report_row *const *)a;
+	const struct report_row *y = *(const struct report_row *const *)b;
+	int c = strcmp(x->client, y->client);
+	if (c)
+		return c;
+	if (x->s.tie_strength != y->s.tie_strength)
+		return x->s.tie_strength > y->s.tie_strength ? -1 : 1;
+	if (x->s.response_rate != y->s.response_rate)
+		return x->s.response_rate > y->s.response_rate ? -1 : 1;
+	return strcmp(x->account, y->account);
+}
+
+char *report_intro(const struct report *r, const struct conf *c, const char *account,
+		   const char *client)
+{
+	const struct report_row *best = NULL;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct report_row *x = r->rows[i];
+		if (x->s.klass != CLASS_STRONG || strcmp(x->client, client) != 0 ||
+		    strcmp(x->account, account) == 0)
+			continue;
+		if (!best || x->s.tie_strength > best->s.tie_strength ||
+		    (x->s.tie_strength == best->s.tie_strength &&
+		     (x->s.response_rate > best->s.response_rate ||
+		      (x->s.response_rate == best->s.response_rate &&
+		       strcmp(x->account, best->account) < 0))))
+			best = x;
+	}
+	if (!best)
+		return NULL;
+	const struct conf_account *a = c ? conf_account_find(c, best->account) : NULL;
+	return xasprintf("%s has a strong tie (%d) with this client: ask for an introduction.",
+			 a && a->liaison ? a->liaison : best->account, best->s.tie_strength);
+}
+
+size_t report_strongest(struct report_row **rows, size_t n)
+{
+	if (!n)
+		return 0;
+	qsort(rows, n, sizeof(*rows), cmp_strongest);
+	size_t u = 1;
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(rows[i]->client, rows[u - 1]->client) != 0)
+			rows[u++] = rows[i];
+	return u;
+}
+
+void report_print_groups(FILE *f, const struct report *all, bool by_account,
 			 enum report_format fmt)
 {
+	/* by department, each client once */
+	struct report one = *all;
+	one.rows = xmalloc((all->n + 1) * sizeof(*one.rows));
+	memcpy(one.rows, all->rows, all->n * sizeof(*one.rows));
+	if (!by_account)
+		one.n = report_strongest(one.rows, all->n);
+	const struct report *r = &one;
 	/* the distinct group names, sorted */
 	const char **names = xcalloc(r->n + 1, sizeof(*names));
 	size_t ng = 0;
@@ -725,4 +797,5 @@ void report_print_groups(FILE *f, const struct report *r, bool by_account,
 		fputs(u ? "\n]\n" : "]\n", f);
 	free(g);
 	free(names);
+	free(one.rows);
 }

@@ -26,6 +26,7 @@ struct report_row {
 struct report {
 	struct report_row **rows;
 	size_t n;
+	size_t naccounts; /* liaison accounts in the database: a LIAISON column when > 1 */
 	size_t cap;       /* room in rows */
 	/* the rows and their strings live in these chunks, freed together */
 	char **chunks;
@@ -70,9 +71,24 @@ void report_print_clients(FILE *f, const struct report *r, enum report_format fm
 			  bool reasons, bool colour);
 
 /* Prints the aggregates of DOMAIN.md §4 grouped by department
- * (by_account false) or by liaison account. */
+ * (by_account false) or by liaison account. A department counts each
+ * client once, by its strongest relationship among the rows (highest tie
+ * strength, then highest P, then account name); a client is known by its
+ * name (a roster name, or a correspondent's address). */
 void report_print_groups(FILE *f, const struct report *r, bool by_account,
 			 enum report_format fmt);
+
+/* Sorts rows by client and keeps each client's strongest row (as the
+ * department aggregates do); returns how many are left. */
+size_t report_strongest(struct report_row **rows, size_t n);
+
+/* DOMAIN.md "team view": the strongest tie another account of the rows
+ * has with client (by name), when it is strong, as a sentence naming
+ * that liaison (c's display name for the account): "Rob Liaison has a
+ * strong tie (86) with this client: ask for an introduction." NULL when
+ * none. Caller frees. */
+char *report_intro(const struct report *r, const struct conf *c, const char *account,
+		   const char *client);
 
 /* Prints text indented, broken at spaces so no line exceeds width. */
 void report_wrap(FILE *f, const char *text, int indent, int width);

@@ -114,7 +114,8 @@ int roster_load(struct conf *c, const char *path, struct strlist *errors,
 	struct strlist hdr = {0};
 	int lines, line = 1;
 	r = roster_csv_record(data, len, &pos, &hdr, &lines);
-	int cn = column(&hdr, "name"), ce = column(&hdr, "email"), cd = column(&hdr, "department");
+	int cn = column(&hdr, "name"), ce = column(&hdr, "email"), cd = column(&hdr, "department"),
+	    cl_ = column(&hdr, "liaison");
 	if (r < 0 || cn < 0 || ce < 0) {
 		sl_take(errors, xasprintf("%s:1: expected a header row with the columns "
 					  "name,email,department", path));
@@ -149,6 +150,7 @@ int roster_load(struct conf *c, const char *path, struct strlist *errors,
 		char *name = (size_t)cn < row.n ? xstrtrim(row.v[cn]) : xstrdup("");
 		char *email = (size_t)ce < row.n ? xstrtrim(row.v[ce]) : xstrdup("");
 		char *dept = cd >= 0 && (size_t)cd < row.n ? xstrtrim(row.v[cd]) : xstrdup("");
+		const char *liaison = cl_ >= 0 && (size_t)cl_ < row.n ? row.v[cl_] : "";
 		char *a = addr_normalize(email);
 		if (!*name) {
 			sl_take(warnings, xasprintf("%s:%d: row skipped: empty name", path, at));
@@ -168,6 +170,9 @@ int roster_load(struct conf *c, const char *path, struct strlist *errors,
 			sl_add_unique(&cl->addresses, a);
 			if (!cl->department && *dept)
 				cl->department = xstrdup(dept);
+			char *where = xasprintf("%s:%d", path, at);
+			conf_client_liaisons(c, cl, liaison, where, warnings);
+			free(where);
 		}
 		free(a);
 		free(name);

@@ -8,7 +8,8 @@
 #define ROSTER_MAX_FIELD 4096
 
 /* Reads the roster CSV at path (a header row naming the columns name,
- * email and department in any order, RFC 4180 quoting, CRLF or LF) and
+ * email, department and, optionally, liaison (account names separated by
+ * ';'; a name that is no account is a warning) in any order, RFC 4180 quoting, CRLF or LF) and
  * merges it into c->clients after the clients already there: rows with the
  * same trimmed name form one client whose department is the first
  * non-empty one. A row whose email is not one address is skipped with a

@@ -114,6 +114,12 @@ static const char *const migrations[] = {
 	" class, one_sided, phase, trend, pending, undelivered, client_initiated,"
 	" liaison_initiated, unanswered_streak, recent, before, last_message, last_inbound)"
 	" WHERE phase <> 'dormant' AND (class = 'weak' OR one_sided);",
+	/* 3 -> 4: whose client (the accounts a roster client names, ';'-joined;
+	 * NULL: every account), and the commands a liaison mailed */
+	"ALTER TABLE clients ADD COLUMN liaisons TEXT;"
+	"CREATE TABLE mail_actions(account_id INTEGER NOT NULL REFERENCES accounts(id),"
+	" message_id TEXT NOT NULL, nudge INTEGER, action TEXT NOT NULL, result TEXT NOT NULL,"
+	" applied_at INTEGER NOT NULL, PRIMARY KEY(account_id, message_id)) WITHOUT ROWID;",
 };
 
 /* The score columns, in the order score_bind/score_read use them: first
@@ -190,8 +196,9 @@ static const char *const sql[S_N] = {
 				" (SELECT client FROM scores UNION SELECT client FROM nudges)",
 	[S_DEPT_DEL_DOMAIN] = "DELETE FROM department_domains",
 	[S_DEPT_DEL] = "DELETE FROM departments",
-	[S_CLIENT_ADD] = "INSERT INTO clients(name, department, source) VALUES(?1, ?2, 'roster')"
-			 " ON CONFLICT(source, name) DO UPDATE SET department = excluded.department"
+	[S_CLIENT_ADD] = "INSERT INTO clients(name, department, source, liaisons)"
+			 " VALUES(?1, ?2, 'roster', ?3) ON CONFLICT(source, name) DO UPDATE SET"
+			 " department = excluded.department, liaisons = excluded.liaisons"
 			 " RETURNING id",
 	[S_CLIENT_ADDR_ADD] = "INSERT INTO client_addresses(addr, client) VALUES(?1, ?2)"
 			      " ON CONFLICT(addr) DO UPDATE SET client = excluded.client",
@@ -213,7 +220,8 @@ static const char *const sql[S_N] = {
 	[S_EACH_FAIL] = "SELECT b.message, '', b.addr FROM bounce_failed b JOIN messages m"
 			" ON m.id = b.message WHERE m.account_id = ?1 AND m.date <= ?2"
 			" ORDER BY b.message, b.addr",
-	[S_EACH_CLIENT_ADDR] = "SELECT c.id, c.name, c.department, c.source, a.addr FROM clients c"
+	[S_EACH_CLIENT_ADDR] = "SELECT c.id, c.name, c.department, c.source, a.addr, c.liaisons"
+			       " FROM clients c"
 			       " JOIN client_addresses a ON a.client = c.id"
 			       " ORDER BY c.source <> 'roster', c.id, a.rowid",
 	[S_EACH_DEPT_DOMAIN] = "SELECT dd.domain, d.name FROM department_domains dd JOIN"
@@ -828,6 +836,8 @@ static char *roster_digest(const struct conf *c)
 	for (size_t i = 0; i < c->n_clients; i++) {
 		sb_printf(&sb, "c\037%s\037%s", c->clients[i].name,
 			  c->clients[i].department ? c->clients[i].department : "\036");
+		for (size_t j = 0; j < c->clients[i].liaisons.n; j++)
+			sb_printf(&sb, "\035%s", c->clients[i].liaisons.v[j]);
 		for (size_t j = 0; j < c->clients[i].addresses.n; j++)
 			sb_printf(&sb, "\037%s", c->clients[i].addresses.v[j]);
 		sb_addc(&sb, '\n');
@@ -895,7 +905,17 @@ static int sync_roster(struct store *st, const struct conf *c)
 		}
 		bind_text(q, 1, cl->name);
 		bind_text(q, 2, cl->department);
-		if ((r = run_int(q, &id)) < 0)
+		char *liaisons = NULL;
+		for (size_t j = 0; j < cl->liaisons.n; j++) {
+			char *t = xasprintf("%s%s%s", liaisons ? liaisons : "", liaisons ? ";" : "",
+					    cl->liaisons.v[j]);
+			free(liaisons);
+			liaisons = t;
+		}
+		bind_text(q, 3, liaisons);
+		r = run_int(q, &id);
+		free(liaisons);
+		if (r < 0)
 			break;
 		for (size_t j = 0; j < cl->addresses.n && r == 0; j++) {
 			if (!sl_add_unique(&claimed, cl->addresses.v[j]))
@@ -1094,7 +1114,7 @@ int store_each_client_address(struct store *st, store_client_fn fn, void *ud)
 		return -EIO;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW)
 		if ((ret = fn(ud, sqlite3_column_int64(q, 0), col(q, 1), col(q, 2), col(q, 3),
-			      col(q, 4))) < 0)
+			      col(q, 4), col(q, 5))) < 0)
 			break;
 	return rows_done(q, r, ret);
 }

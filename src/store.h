@@ -12,7 +12,7 @@
 #include "msg.h"
 #include "score.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct store;
 
@@ -136,9 +136,10 @@ int store_each_detail(struct store *st, enum store_detail d, int64_t account, in
 		      store_detail_fn fn, void *ud);
 
 /* Each client address: roster clients first, then correspondents found in
- * mail (source "mail"). */
+ * mail (source "mail"). liaisons: the accounts a roster client names,
+ * ';'-separated, or NULL (every account). */
 typedef int (*store_client_fn)(void *ud, int64_t id, const char *name, const char *department,
-			       const char *source, const char *addr);
+			       const char *source, const char *addr, const char *liaisons);
 int store_each_client_address(struct store *st, store_client_fn fn, void *ud);
 typedef int (*store_domain_fn)(void *ud, const char *domain, const char *department);
 int store_each_department_domain(struct store *st, store_domain_fn fn, void *ud);
