@@ -76,20 +76,20 @@ static void knobs_default(void *base, const struct knob *k, size_t n)
 /* ---- key tables --------------------------------------------------------- */
 
 static const char *const top_keys[] = {"database", "database_group_read", "track_unknown",
-				       "command_timeout",
+				       "command_timeout", "actions_key_file",
 				       "roster_file", "ignore", "accounts", "clients",
 				       "departments", "scoring", "nudges", NULL};
 static const char *const account_keys[] = {
 	"name", "liaison", "identity", "host", "port", "tls", "auth", "user",
 	"password_file", "password_command", "oauth2_token_command", "ca_file",
-	"sent_folder", "folders", "since_days", "poll_interval", "digest_to", NULL};
+	"sent_folder", "folders", "since_days", "poll_interval", "digest_to", "actions_address", NULL};
 static const char *const client_keys[] = {"name", "addresses", "department", "liaison", NULL};
 static const char *const department_keys[] = {"name", "domains", NULL};
 static const char *scoring_keys[ARRAY_SIZE(scoring_knobs) + 1];
 static const char *const nudge_strings[] = {
 	"digest_time", "timezone", "smtp_url", "smtp_from", "smtp_user", "smtp_auth",
 	"smtp_password_file", "smtp_password_command", "smtp_oauth2_token_command",
-	"smtp_ca_file", "webhook_url", "webhook_ca_file"};
+	"smtp_ca_file", "webhook_url", "webhook_ca_file", "team_digest_to"};
 static const char *nudge_keys[ARRAY_SIZE(nudge_knobs) + ARRAY_SIZE(nudge_strings) + 1];
 
 const char *const *conf_keys(const char *group)
@@ -308,11 +308,15 @@ static void parse_account(struct ctx *x, const config_setting_t *g, const char *
 	a->poll_interval = 300;
 	get_int(x, g, "poll_interval", path, 10, 86400, &a->poll_interval);
 	a->digest_to = get_string(x, g, "digest_to", path, false);
-	if (a->digest_to) {
-		char *d = addr_normalize(a->digest_to);
-		if (!d || strpbrk(a->digest_to, "\r\n"))
-			err(x, config_setting_get_member(g, "digest_to"), path,
-			    "digest_to: \"%s\" is not an e-mail address", a->digest_to);
+	a->actions_address = get_string(x, g, "actions_address", path, false);
+	const char *addrs[] = {"digest_to", a->digest_to, "actions_address", a->actions_address};
+	for (size_t i = 0; i < ARRAY_SIZE(addrs); i += 2) {
+		if (!addrs[i + 1])
+			continue;
+		char *d = addr_normalize(addrs[i + 1]);
+		if (!d || strpbrk(addrs[i + 1], "\r\n?&%"))
+			err(x, config_setting_get_member(g, addrs[i]), path,
+			    "%s: \"%s\" is not an e-mail address", addrs[i], addrs[i + 1]);
 		free(d);
 	}
 
@@ -600,6 +604,7 @@ int conf_load(const char *path, struct conf *ret, struct strlist *errors,
 	else if (tu)
 		c.track_unknown = config_setting_get_bool(tu);
 	get_int(&x, root, "command_timeout", "command_timeout", 1, 3600, &c.command_timeout);
+	c.actions_key_file = get_string(&x, root, "actions_key_file", "actions_key_file", false);
 	config_setting_t *gr = config_setting_get_member(root, "database_group_read");
 	if (gr && config_setting_type(gr) != CONFIG_TYPE_BOOL)
 		err(&x, gr, "database_group_read", "expected true or false");
@@ -650,6 +655,13 @@ int conf_load(const char *path, struct conf *ret, struct strlist *errors,
 			n->smtp_ca_file = get_string(&x, g, "smtp_ca_file", "nudges", false);
 			n->webhook_url = get_string(&x, g, "webhook_url", "nudges", false);
 			n->webhook_ca_file = get_string(&x, g, "webhook_ca_file", "nudges", false);
+			n->team_digest_to = get_string(&x, g, "team_digest_to", "nudges", false);
+			char *td = n->team_digest_to ? addr_normalize(n->team_digest_to) : NULL;
+			if (n->team_digest_to && (!td || strpbrk(n->team_digest_to, "\r\n")))
+				err(&x, config_setting_get_member(g, "team_digest_to"), "nudges",
+				    "team_digest_to: \"%s\" is not an e-mail address",
+				    n->team_digest_to);
+			free(td);
 			check_delivery(&x, g, n);
 		}
 	}
@@ -709,6 +721,7 @@ void conf_free(struct conf *c)
 	free(c->path);
 	free(c->database);
 	free(c->roster_file);
+	free(c->actions_key_file);
 	sl_free(&c->ignore);
 	for (size_t i = 0; i < c->n_accounts; i++) {
 		struct conf_account *a = &c->accounts[i];
@@ -724,6 +737,7 @@ void conf_free(struct conf *c)
 		free(a->sent_folder);
 		sl_free(&a->folders);
 		free(a->digest_to);
+		free(a->actions_address);
 	}
 	free(c->accounts);
 	for (size_t i = 0; i < c->n_clients; i++) {
@@ -743,7 +757,7 @@ void conf_free(struct conf *c)
 	char *strs[] = {n->digest_time, n->timezone, n->smtp_url, n->smtp_from, n->smtp_user,
 			n->smtp_auth, n->smtp_password_file, n->smtp_password_command,
 			n->smtp_oauth2_token_command, n->smtp_ca_file, n->webhook_url,
-			n->webhook_ca_file};
+			n->webhook_ca_file, n->team_digest_to};
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
 		free(strs[i]);
 	*c = (struct conf){0};

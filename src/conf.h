@@ -37,6 +37,7 @@ struct conf_account {
 	int since_days;
 	int poll_interval;
 	char *digest_to;         /* where the digest goes; default the first identity */
+	char *actions_address;   /* where the digest's action links mail to; default digest_to */
 };
 
 struct conf_client {
@@ -96,6 +97,7 @@ struct conf_nudges {
 	char *smtp_ca_file;
 	char *webhook_url;  /* https://..., or http:// to loopback */
 	char *webhook_ca_file;
+	char *team_digest_to; /* a coordinator: every account's new nudges in one digest */
 };
 
 struct conf {
@@ -104,6 +106,7 @@ struct conf {
 	bool track_unknown;
 	bool database_group_read; /* the database is created readable by the group */
 	int command_timeout;      /* seconds a password or token command may run */
+	char *actions_key_file;   /* the key signing mail actions; default next to the database */
 	char *roster_file;
 	struct strlist ignore;  /* lower-case glob patterns */
 	struct conf_account *accounts;

@@ -15,6 +15,7 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "action.h"
 #include "daemon.h"
 #include "imap.h"
 #include "log.h"
@@ -64,6 +65,8 @@ struct acct {
 	bool store_failed;     /* the last connection ended on a database error */
 	bool unscored;         /* mail stored since the last recompute, or just started */
 	uint64_t stored_seen;  /* the connection's stored count noted so far */
+	unsigned char key[ACTION_KEY_BYTES]; /* checks mailed commands */
+	bool have_key;
 };
 
 static void set_status(struct acct *ac, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -108,6 +111,15 @@ static void on_quarantine(void *ud, const char *folder, uint32_t uid, const char
 {
 	struct acct *ac = ud;
 	log_warnx("%s: %s: UID %u quarantined: %s", ac->a->name, folder, uid, reason);
+}
+
+static void on_action(void *ud, const char *folder, bool warning, const char *text)
+{
+	struct acct *ac = ud;
+	if (warning)
+		log_warnx("%s: %s: %s", ac->a->name, folder, text);
+	else
+		log_notice("%s: %s: %s", ac->a->name, folder, text);
 }
 
 /* Notes what the connection stored since it last looked, whether or not
@@ -187,7 +199,8 @@ static enum imap_fail connected(struct acct *ac, struct store *st, struct imap *
 				int64_t *last_full)
 {
 	struct sync s = {ac->c, ac->a, st, ac->w, im, ac->stop,
-			 {on_progress, on_notice, on_quarantine, ac}, 0, NULL, 0};
+			 {on_progress, on_notice, on_quarantine, on_action, ac}, 0, NULL, 0,
+			 ac->have_key ? ac->key : NULL, {0}};
 	struct strlist folders = {0};
 	ac->stored_seen = 0;
 	enum imap_fail f = sync_folders(&s, &folders);
@@ -197,6 +210,7 @@ static enum imap_fail connected(struct acct *ac, struct store *st, struct imap *
 	note_stored(ac, &s);
 	if (f != IMAP_OK)
 		goto out;
+	sync_commands_done(&s);
 	log_debug("%s: sync done, %llu new messages, peak RSS so far %ld kB", ac->a->name,
 		  (unsigned long long)s.stored, peak_rss_kb());
 	refresh(ac, st, last_full);
@@ -241,12 +255,14 @@ static enum imap_fail connected(struct acct *ac, struct store *st, struct imap *
 			note_stored(ac, &s);
 			if (f != IMAP_OK)
 				break;
+			sync_commands_done(&s);
 			next_poll = (int64_t)time(NULL) + ac->a->poll_interval;
 		}
 		refresh(ac, st, last_full);
 	}
 out:
 	free(s.sent);
+	sl_free(&s.elsewhere);
 	sl_free(&folders);
 	return f;
 }
@@ -270,6 +286,14 @@ static void *account_main(void *arg)
 	}
 	/* scores fresher than a day are not recomputed at start */
 	store_scores_oldest(st, ac->a->name, &last_full);
+	/* made at start (prepare_db); without it mailed commands are refused */
+	if (action_key_load(ac->c, false, ac->key, &why) == 0)
+		ac->have_key = true;
+	else {
+		log_warnx("%s: mailed commands will be refused: %s", ac->a->name, why);
+		free(why);
+		why = NULL;
+	}
 	ac->unscored = true; /* a run killed after storing mail left it unscored */
 	while (!*ac->stop) {
 		char *secret = NULL;
@@ -384,7 +408,11 @@ int daemon_digest(struct store *st, const struct conf *c, const struct conf_acco
 	char day[16], *last = NULL, *why = NULL;
 	bool due;
 	notify_today(c, now, day, &due);
-	char *key = notify_day_key(a->name, ch);
+	/* the team digest (a coordinator's) is one, for every account */
+	if (ch == NOTIFY_TEAM)
+		a = NULL;
+	const char *name = a ? a->name : "team";
+	char *key = notify_day_key(a ? a->name : NULL, ch);
 	int r = store_setting(st, key, &last);
 	bool done = r == 0 && strcmp(last, day) == 0;
 	free(last);
@@ -395,17 +423,17 @@ int daemon_digest(struct store *st, const struct conf *c, const struct conf_acco
 	size_t sent = 0;
 	r = notify_digest(st, c, a, ch, now, stop, &sent, &why);
 	if (r < 0) {
-		log_warnx("%s: %s digest: %s", a->name, notify_channel_name(ch), why);
+		log_warnx("%s: %s digest: %s", name, notify_channel_name(ch), why);
 		free(why);
 		free(key);
 		return r;
 	}
 	if (sent)
-		log_info("%s: %s digest with %zu nudge%s delivered", a->name,
+		log_info("%s: %s digest with %zu nudge%s delivered", name,
 			 notify_channel_name(ch), sent, sent == 1 ? "" : "s");
 	if (store_begin(st) < 0 || store_setting_put(st, key, day) < 0 || store_commit(st) < 0) {
 		store_rollback(st);
-		log_err("%s: cannot record the digest day: %s", a->name, store_errmsg(st));
+		log_err("%s: cannot record the digest day: %s", name, store_errmsg(st));
 	}
 	free(key);
 	return 0;
@@ -433,7 +461,8 @@ static void *digest_main(void *arg)
 		for (size_t i = 0; i < dg->c->n_accounts && !*dg->stop; i++)
 			for (int ch = 0; ch < NOTIFY_N; ch++) {
 				size_t k = i * NOTIFY_N + (size_t)ch;
-				if (!notify_enabled(dg->c, (enum notify_channel)ch) || now < next[k])
+				if (!notify_enabled(dg->c, (enum notify_channel)ch) || now < next[k] ||
+				    (ch == NOTIFY_TEAM && i > 0))
 					continue;
 				if (daemon_digest(st, dg->c, &dg->c->accounts[i],
 						  (enum notify_channel)ch, false, dg->stop) < 0) {
@@ -441,7 +470,8 @@ static void *digest_main(void *arg)
 					if (backoff[k] > DAEMON_BACKOFF_MAX)
 						backoff[k] = DAEMON_BACKOFF_MAX;
 					next[k] = now + backoff[k];
-					log_info("%s: %s digest retried in %d s", dg->c->accounts[i].name,
+					log_info("%s: %s digest retried in %d s",
+						 ch == NOTIFY_TEAM ? "team" : dg->c->accounts[i].name,
 						 notify_channel_name((enum notify_channel)ch), backoff[k]);
 				} else {
 					backoff[k] = 0;
@@ -628,6 +658,14 @@ int daemon_rescore(struct store *st, const struct conf *c, bool import_only, int
 static int prepare_db(const struct conf *c)
 {
 	struct store *st = daemon_open_store(c, true);
+	unsigned char key[ACTION_KEY_BYTES];
+	char *why = NULL;
+	/* the key the digest's links are signed with: made once, kept */
+	if (st && action_key_load(c, true, key, &why) < 0) {
+		log_warnx("%s; the digest goes without action links", why);
+		free(why);
+	}
+	explicit_bzero(key, sizeof(key));
 	if (st)
 		daemon_rescore(st, c, true, (int64_t)time(NULL));
 	store_close(st);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "action.h"
 #include "import.h"
 #include "maildir.h"
 #include "mbox.h"
@@ -132,7 +133,11 @@ static int on_message(void *ud, const struct src_msg *m)
 				  : r == -ECHILD  ? REJ_PARSER_CRASH
 				  : r == -E2BIG   ? REJ_HEADER_LARGE
 						  : REJ_NO_HEADER);
-	else {
+	else if (action_parse(rec.subject, &(struct action_cmd){0})) {
+		/* a mailed command is not mail; only a sync applies it */
+		im->stats.commands++;
+		msg_free(&rec);
+	} else {
 		bool inbox = strcmp(m->role, "inbox") == 0, fresh = false;
 		enum msg_kind kind = msg_classify(&rec, &im->rules);
 		enum msg_direction dir = msg_direction(&rec, &im->a->identity, inbox);

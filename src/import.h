@@ -25,6 +25,7 @@ enum import_reject {
 
 struct import_stats {
 	uint64_t read, stored, duplicates, rejected;
+	uint64_t commands; /* rapport commands (action.h): not mail, and applied only from IMAP */
 	uint64_t rejected_by[REJ_N];
 };
 

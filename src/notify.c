@@ -11,6 +11,8 @@
 #include <time.h>
 
 #include "addr.h"
+#include "log.h"
+#include "action.h"
 #include "net.h"
 #include "notify.h"
 #include "nudge.h"
@@ -21,17 +23,19 @@
 
 const char *notify_channel_name(enum notify_channel ch)
 {
-	return ch == NOTIFY_EMAIL ? "email" : "webhook";
+	return ch == NOTIFY_EMAIL ? "email" : ch == NOTIFY_WEBHOOK ? "webhook" : "team";
 }
 
 bool notify_enabled(const struct conf *c, enum notify_channel ch)
 {
+	if (ch == NOTIFY_TEAM)
+		return c->nudges.smtp_url && c->nudges.team_digest_to;
 	return ch == NOTIFY_EMAIL ? c->nudges.smtp_url != NULL : c->nudges.webhook_url != NULL;
 }
 
 char *notify_day_key(const char *account, enum notify_channel ch)
 {
-	return xasprintf("digest:%s:%s", account, notify_channel_name(ch));
+	return xasprintf("digest:%s:%s", account ? account : "(team)", notify_channel_name(ch));
 }
 
 void notify_today(const struct conf *c, int64_t now, char day[16], bool *ret_due)
@@ -49,8 +53,9 @@ void notify_today(const struct conf *c, int64_t now, char day[16], bool *ret_due
 
 struct item {
 	int64_t id;
-	char *kind, *client, *address, *subject, *reason;
+	char *kind, *client, *address, *subject, *reason, *account;
 	int64_t about, due;
+	char *links[ACTION_N]; /* mailto: URIs, or NULL */
 };
 
 struct items {
@@ -66,13 +71,48 @@ static int on_nudge(void *ud, const struct store_nudge_row *r)
 		x->v = xrealloc(x->v, (x->n + 32) * sizeof(*x->v));
 	x->v[x->n++] = (struct item){r->id, xstrdup(r->kind), xstrdup(r->client),
 				     xstrdup(r->address ? r->address : ""), xstrdup(r->subject),
-				     xstrdup(r->reason ? r->reason : ""), r->about, r->due};
+				     xstrdup(r->reason ? r->reason : ""), xstrdup(r->account),
+				     r->about, r->due, {NULL}};
 	return 0;
+}
+
+/* Who in the team could introduce (report_with_intro), from the stored
+ * scores; and, with a key, the action links of each nudge. */
+static void enrich(struct store *st, const struct conf *c, struct items *x,
+		   const unsigned char *key)
+{
+	struct report ties;
+	if (report_load(st, c, 0, false, 0, true, &ties) == 0) {
+		for (size_t i = 0; i < x->n; i++) {
+			struct item *it = &x->v[i];
+			char *r = report_with_intro(&ties, c, it->account, it->client, it->kind,
+						    it->reason);
+			free(it->reason);
+			it->reason = r;
+		}
+		report_free(&ties);
+	}
+	for (size_t i = 0; key && i < x->n; i++) {
+		struct item *it = &x->v[i];
+		const struct conf_account *a = conf_account_find(c, it->account);
+		const char *to = !a ? NULL : a->actions_address ? a->actions_address
+				  : a->digest_to ? a->digest_to : a->identity.n ? a->identity.v[0] : NULL;
+		if (!to)
+			continue;
+		for (int k = 0; k < ACTION_N; k++) {
+			char *subject = action_subject(key, it->account, it->id, (enum action_kind)k);
+			it->links[k] = action_mailto(to, subject);
+			free(subject);
+		}
+	}
 }
 
 static void items_free(struct items *x)
 {
 	for (size_t i = 0; i < x->n; i++) {
+		for (int k = 0; k < ACTION_N; k++)
+			free(x->v[i].links[k]);
+		free(x->v[i].account);
 		free(x->v[i].kind);
 		free(x->v[i].client);
 		free(x->v[i].address);
@@ -144,22 +184,22 @@ static void wrap(struct sbuf *sb, const char *text, const char *first_indent, co
 	sb_adds(sb, eol);
 }
 
-static char *digest_text(const struct items *x, const struct conf_account *a, size_t still_open,
+/* The nudges of one liaison (account, or every one when NULL), by kind. */
+static void digest_kinds(struct sbuf *sb, const struct items *x, const char *account,
 			 const char *eol)
 {
-	struct sbuf sb = {0};
-	sb_printf(&sb, "rapport: %zu new nudge%s for %s.%s%s", x->n, x->n == 1 ? "" : "s",
-		  a->liaison, eol, eol);
 	for (int k = 0; k < NUDGE_N; k++) {
 		size_t count = 0;
 		for (size_t i = 0; i < x->n; i++)
-			count += strcmp(x->v[i].kind, nudge_kind_name((enum nudge_kind)k)) == 0;
+			count += strcmp(x->v[i].kind, nudge_kind_name((enum nudge_kind)k)) == 0 &&
+				 (!account || strcmp(x->v[i].account, account) == 0);
 		if (!count)
 			continue;
-		sb_printf(&sb, "%s (%zu)%s", headings[k], count, eol);
+		sb_printf(sb, "%s (%zu)%s", headings[k], count, eol);
 		for (size_t i = 0; i < x->n; i++) {
 			const struct item *it = &x->v[i];
-			if (strcmp(it->kind, nudge_kind_name((enum nudge_kind)k)) != 0)
+			if (strcmp(it->kind, nudge_kind_name((enum nudge_kind)k)) != 0 ||
+			    (account && strcmp(it->account, account) != 0))
 				continue;
 			long age = (long)((x->now - it->about) / 86400);
 			/* a correspondent's name is its address: once is enough */
@@ -168,17 +208,55 @@ static char *digest_text(const struct items *x, const struct conf_account *a, si
 					    : xasprintf("%s <%s>", it->client, it->address);
 			char *head = xasprintf("#%lld %s: \"%s\" (%ld day%s)", (long long)it->id, who,
 					       it->subject, age, age == 1 ? "" : "s");
-			wrap(&sb, head, "  ", "      ", eol);
-			wrap(&sb, it->reason, "    ", "    ", eol);
+			wrap(sb, head, "  ", "      ", eol);
+			wrap(sb, it->reason, "    ", "    ", eol);
+			/* a link is one word: never cut, on a line of its own */
+			for (int a = 0; a < ACTION_N; a++)
+				if (it->links[a])
+					sb_printf(sb, "    %s:%s    <%s>%s", action_label((enum action_kind)a),
+						  eol, it->links[a], eol);
 			free(head);
 			free(who);
 		}
-		sb_adds(&sb, eol);
+		sb_adds(sb, eol);
+	}
+}
+
+static char *digest_text(const struct items *x, const struct conf *c,
+			 const struct conf_account *a, size_t still_open, const char *eol)
+{
+	struct sbuf sb = {0};
+	bool links = false;
+	for (size_t i = 0; i < x->n; i++)
+		links |= x->v[i].links[0] != NULL;
+	if (a) {
+		sb_printf(&sb, "rapport: %zu new nudge%s for %s.%s%s", x->n, x->n == 1 ? "" : "s",
+			  a->liaison, eol, eol);
+		digest_kinds(&sb, x, a->name, eol);
+	} else {
+		sb_printf(&sb, "rapport: %zu new nudge%s for the team.%s%s", x->n,
+			  x->n == 1 ? "" : "s", eol, eol);
+		for (size_t i = 0; i < c->n_accounts; i++) {
+			const struct conf_account *t = &c->accounts[i];
+			size_t n = 0;
+			for (size_t j = 0; j < x->n; j++)
+				n += strcmp(x->v[j].account, t->name) == 0;
+			if (!n)
+				continue;
+			sb_printf(&sb, "== %s (%s): %zu ==%s", t->liaison, t->name, n, eol);
+			digest_kinds(&sb, x, t->name, eol);
+		}
 	}
 	if (still_open)
 		sb_printf(&sb, "%zu earlier nudge%s still open: rapport nudges%s", still_open,
 			  still_open == 1 ? " is" : "s are", eol);
-	sb_printf(&sb, "Snooze or dismiss: rapport snooze ID DAYS, rapport dismiss ID%s", eol);
+	if (links)
+		wrap(&sb, "To act on a nudge, open one of its links and send the message it "
+			  "makes: it goes to your own address, and rapport applies it when it "
+			  "finds it in your Sent folder.", "", "", eol);
+	wrap(&sb, a ? "On the server: rapport snooze ID DAYS, rapport dismiss ID."
+		    : "Each liaison gets their own digest with links to act on these.",
+	     "", "", eol);
 	return sb_steal(&sb);
 }
 
@@ -338,7 +416,7 @@ static char *mail_message(const struct conf *c, const struct conf_account *a, co
 	gmtime_r(&t, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	char *subj_text = xasprintf("rapport: %zu new nudge%s for %s", n, n == 1 ? "" : "s",
-				    a->liaison);
+				    a ? a->liaison : "the team");
 	char *subject = header_word(subj_text);
 	char *mid = message_id(c->nudges.smtp_from);
 	char *m = xasprintf("Date: %s\r\n"
@@ -439,6 +517,14 @@ static char *digest_json(const struct items *x, const struct conf_account *a, si
 		fprintf(f, ", \"about\": \"%s\", \"due\": \"%s\", \"age_days\": %ld, \"reason\": ",
 			about, due, (long)((x->now - it->about) / 86400));
 		report_json_string(f, it->reason);
+		if (it->links[0]) {
+			fprintf(f, ", \"actions\": {");
+			for (int k = 0; k < ACTION_N; k++) {
+				fprintf(f, "%s\"%s\": ", k ? ", " : "", action_name((enum action_kind)k));
+				report_json_string(f, it->links[k]);
+			}
+			fputc('}', f);
+		}
 		fputc('}', f);
 	}
 	fprintf(f, "]}\n");
@@ -460,38 +546,52 @@ int notify_digest(struct store *st, const struct conf *c, const struct conf_acco
 		  char **ret_error)
 {
 	const char *chan = notify_channel_name(ch);
+	const char *account = ch == NOTIFY_TEAM ? NULL : a->name;
 	struct items x = {NULL, 0, now};
-	struct store_nudge_filter f = {false, now, NULL, a->name, chan};
+	struct store_nudge_filter f = {false, now, NULL, account, chan};
 	size_t open = 0;
 	*ret_sent = 0;
+	if (ch == NOTIFY_TEAM)
+		a = NULL;
 	if (store_each_nudge(st, &f, on_nudge, &x) < 0) {
 		*ret_error = xasprintf("cannot read the nudges: %s", store_errmsg(st));
 		return -EIO;
 	}
-	struct store_nudge_filter all_open = {false, now, NULL, a->name, NULL};
+	struct store_nudge_filter all_open = {false, now, NULL, account, NULL};
 	store_each_nudge(st, &all_open, count_open, &open);
 	if (x.n == 0) {
 		items_free(&x);
 		return 0;
 	}
-	const char *to = a->digest_to ? a->digest_to : a->identity.n ? a->identity.v[0] : NULL;
+	const char *to = !a ? c->nudges.team_digest_to : a->digest_to ? a->digest_to
+			 : a->identity.n ? a->identity.v[0] : NULL;
 	int r = 0;
 	/* nothing with a line break may reach a header or an SMTP command */
-	if (ch == NOTIFY_EMAIL && (!to || has_crlf(to) || has_crlf(c->nudges.smtp_from) ||
-				   has_crlf(a->liaison))) {
+	if (ch != NOTIFY_WEBHOOK && (!to || has_crlf(to) || has_crlf(c->nudges.smtp_from) ||
+				     (a && has_crlf(a->liaison)))) {
 		*ret_error = xasprintf("%s: refusing a recipient, sender or name with a line break",
-				       a->name);
+				       a ? a->name : "team digest");
 		items_free(&x);
 		return -EINVAL;
 	}
-	if (ch == NOTIFY_EMAIL) {
-		char *body = digest_text(&x, a, open - x.n, "\r\n");
+	/* the links' key; a team digest has none (see notify.h) */
+	unsigned char key[ACTION_KEY_BYTES];
+	char *why = NULL;
+	bool keyed = a && action_key_load(c, true, key, &why) == 0;
+	if (a && !keyed) {
+		log_warnx("%s: the digest goes without action links: %s", a->name, why);
+		free(why);
+	}
+	enrich(st, c, &x, keyed ? key : NULL);
+	explicit_bzero(key, sizeof(key));
+	if (ch != NOTIFY_WEBHOOK) {
+		char *body = digest_text(&x, c, a, open - x.n, "\r\n");
 		char *msg = mail_message(c, a, to, body, x.n);
 		r = send_mail(c, to, msg, stop, ret_error);
 		free(body);
 		free(msg);
 	} else {
-		char *text = digest_text(&x, a, open - x.n, "\n");
+		char *text = digest_text(&x, c, a, open - x.n, "\n");
 		char *json = digest_json(&x, a, open - x.n, text);
 		r = post_json(c, json, ret_error);
 		free(text);

@@ -12,15 +12,23 @@
 #include "conf.h"
 #include "store.h"
 
-enum notify_channel { NOTIFY_EMAIL, NOTIFY_WEBHOOK, NOTIFY_N };
+/* NOTIFY_TEAM: one e-mail digest of every account's new nudges, grouped
+ * by liaison, to nudges.team_digest_to (a coordinator); no action links
+ * (a command acts only from the liaison's own sent folder). */
+enum notify_channel { NOTIFY_EMAIL, NOTIFY_WEBHOOK, NOTIFY_TEAM, NOTIFY_N };
 
 const char *notify_channel_name(enum notify_channel ch);
 
 /* Whether the configuration sets up channel ch. */
 bool notify_enabled(const struct conf *c, enum notify_channel ch);
 
-/* Sends account's digest on channel ch: every open nudge not yet
- * delivered there, grouped by kind. Nothing to say sends nothing.
+/* Sends account's digest on channel ch (NOTIFY_TEAM: a is NULL, every
+ * account): every open nudge not yet delivered there, grouped by kind,
+ * each with its mail action links (action.h: snooze 7 days, snooze 30
+ * days, dismiss, as mailto: links to the account's actions_address, else
+ * digest_to, else its first identity; none when the key cannot be read),
+ * and, for a follow-up or one-sided nudge, who in the team could
+ * introduce. Nothing to say sends nothing.
  * Returns 0 (with *ret_sent the number of nudges delivered), -EINVAL for
  * a value that would inject a header line (refused before libcurl sees
  * it), -EIO for a database error, or -ECOMM when the server refused or
@@ -33,7 +41,8 @@ int notify_digest(struct store *st, const struct conf *c, const struct conf_acco
 		  char **ret_error);
 
 /* The settings key remembering the last local day the digest of account
- * on ch was handled ("digest:ACCOUNT:CHANNEL"). Caller frees. */
+ * (NULL for the team digest) on ch was handled ("digest:ACCOUNT:CHANNEL").
+ * Caller frees. */
 char *notify_day_key(const char *account, enum notify_channel ch);
 
 /* Today's local date ("YYYY-MM-DD") and whether digest_time has passed,

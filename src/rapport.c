@@ -614,17 +614,7 @@ struct nudge_out {
  * to says who could introduce (DOMAIN.md §4 "team view"). */
 static char *with_intro(const struct nudge_out *x, const struct store_nudge_row *r)
 {
-	const char *reason = r->reason ? r->reason : "";
-	char *intro = NULL;
-	if (!strcmp(r->kind, "follow-up") || !strcmp(r->kind, "one-sided"))
-		intro = report_intro(&x->ties, &x->g->conf, r->account, r->client);
-	if (!intro)
-		return xstrdup(reason);
-	size_t n = strlen(reason);
-	bool stop = !n || strchr(".!?", reason[n - 1]);
-	char *t = xasprintf("%s%s%s", reason, !n ? "" : stop ? " " : ". ", intro);
-	free(intro);
-	return t;
+	return report_with_intro(&x->ties, &x->g->conf, r->account, r->client, r->kind, r->reason);
 }
 
 static long days_since(int64_t now, int64_t t)

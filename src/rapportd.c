@@ -256,7 +256,7 @@ static int do_send_digest(const struct conf *c)
 	int failed = 0;
 	for (size_t i = 0; i < c->n_accounts; i++)
 		for (int ch = 0; ch < NOTIFY_N; ch++)
-			if (notify_enabled(c, (enum notify_channel)ch))
+			if (notify_enabled(c, (enum notify_channel)ch) && (ch != NOTIFY_TEAM || i == 0))
 				failed |= daemon_digest(st, c, &c->accounts[i], ch, true, NULL) < 0;
 	store_close(st);
 	return failed;
@@ -334,6 +334,9 @@ static int do_import(const struct conf *c, const char *account, const char *fold
 	       (unsigned long long)s.read, secs);
 	printf("  stored      %llu\n", (unsigned long long)s.stored);
 	printf("  duplicates  %llu\n", (unsigned long long)s.duplicates);
+	if (s.commands)
+		printf("  commands    %llu (mailed rapport commands: not mail; applied only when "
+		       "rapportd syncs the sent folder)\n", (unsigned long long)s.commands);
 	printf("  rejected    %llu\n", (unsigned long long)s.rejected);
 	for (int k = 0; k < REJ_N; k++)
 		if (s.rejected_by[k])

@@ -688,6 +688,23 @@ char *report_intro(const struct report *r, const struct conf *c, const char *acc
 			 a && a->liaison ? a->liaison : best->account, best->s.tie_strength);
 }
 
+char *report_with_intro(const struct report *r, const struct conf *c, const char *account,
+			const char *client, const char *kind, const char *reason)
+{
+	char *intro = NULL;
+	if (!reason)
+		reason = "";
+	if (!strcmp(kind, "follow-up") || !strcmp(kind, "one-sided"))
+		intro = report_intro(r, c, account, client);
+	if (!intro)
+		return xstrdup(reason);
+	size_t n = strlen(reason);
+	bool stop = !n || strchr(".!?", reason[n - 1]);
+	char *t = xasprintf("%s%s%s", reason, !n ? "" : stop ? " " : ". ", intro);
+	free(intro);
+	return t;
+}
+
 size_t report_strongest(struct report_row **rows, size_t n)
 {
 	if (!n)

@@ -78,6 +78,11 @@ void report_print_clients(FILE *f, const struct report *r, enum report_format fm
 void report_print_groups(FILE *f, const struct report *r, bool by_account,
 			 enum report_format fmt);
 
+/* reason, and for a follow-up or one-sided nudge (kind) the sentence of
+ * report_intro() after it. Caller frees. */
+char *report_with_intro(const struct report *r, const struct conf *c, const char *account,
+			const char *client, const char *kind, const char *reason);
+
 /* Sorts rows by client and keeps each client's strongest row (as the
  * department aggregates do); returns how many are left. */
 size_t report_strongest(struct report_row **rows, size_t n);

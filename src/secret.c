@@ -56,7 +56,7 @@ static int read_secret_file(const char *path, bool check_mode, bool check_owner,
 	}
 	bool foreign = check_owner && sb.st_uid != geteuid();
 	if (check_mode && (foreign || (sb.st_mode & 077))) {
-		*ret_error = xasprintf("%s: refusing a password file that %s (chown it to the "
+		*ret_error = xasprintf("%s: refusing a secret file that %s (chown it to the "
 				       "service user and chmod 600)", path,
 				       foreign ? "another user owns" : "group or others may read");
 		close(fd);
@@ -235,6 +235,11 @@ int secret_get(const struct conf *c, const struct conf_account *a, volatile int 
 	int r = secret_lookup(&s, stop, ret, ret_error);
 	free(what);
 	return r;
+}
+
+int secret_file(const char *path, bool any_owner, char **ret, char **ret_error)
+{
+	return read_secret_file(path, true, !any_owner, ret, ret_error);
 }
 
 int secret_check(const struct secret_source *s, bool any_owner, char **ret_error)

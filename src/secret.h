@@ -9,6 +9,8 @@
 #ifndef RAPPORT_SECRET_H
 #define RAPPORT_SECRET_H
 
+#include <stdbool.h>
+
 #include "conf.h"
 
 #define SECRET_MAX 16384
@@ -48,6 +50,11 @@ int secret_get(const struct conf *c, const struct conf_account *a, volatile int 
  * visible (it may still come from LoadCredential= in the unit: no message
  * then); a negative errno with *ret_error. */
 int secret_check(const struct secret_source *src, bool any_owner, char **ret_error);
+
+/* Reads the first line of a secret file (the action key): refused unless
+ * a regular file, not a link, unreadable by group and others and (unless
+ * any_owner) owned by the user running. As secret_get. */
+int secret_file(const char *path, bool any_owner, char **ret, char **ret_error);
 
 /* Overwrites and frees. NULL-safe. */
 void secret_free(char *s);

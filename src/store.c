@@ -152,7 +152,7 @@ enum stmt {
 	S_EACH_WEAK, S_EACH_SCORE_BRIEF, S_EACH_WEAK_BRIEF, S_NUDGE_PUT, S_NUDGE_RESOLVE,
 	S_EACH_NUDGE, S_NUDGE_STATE, S_NUDGE_DELIVERED, S_NUDGE_FIND, S_SETTING_GET,
 	S_SETTING_PUT, S_SCORE_PRUNE, S_SCORE_OLDEST, S_MAX_MSG, S_MAIL_ADDR_ADD, S_IDENT_DEL,
-	S_IDENT_ADD, S_EACH_IDENT, S_NUDGE_KEY,
+	S_IDENT_ADD, S_EACH_IDENT, S_NUDGE_KEY, S_NUDGE_OWNER, S_ACTION_SEEN, S_ACTION_PUT,
 	S_N
 };
 
@@ -265,6 +265,10 @@ static const char *const sql[S_N] = {
 	[S_NUDGE_DELIVERED] = "INSERT OR IGNORE INTO nudge_deliveries(nudge, channel, delivered_at)"
 			      " VALUES(?1, ?2, ?3)",
 	[S_NUDGE_FIND] = "SELECT state FROM nudges WHERE id = ?1",
+	[S_NUDGE_OWNER] = "SELECT account_id, state FROM nudges WHERE id = ?1",
+	[S_ACTION_SEEN] = "SELECT 1 FROM mail_actions WHERE account_id = ?1 AND message_id = ?2",
+	[S_ACTION_PUT] = "INSERT OR IGNORE INTO mail_actions(account_id, message_id, nudge, action,"
+			 " result, applied_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
 	[S_NUDGE_KEY] = "SELECT n.id, n.state, coalesce(n.snooze_until, 0), n.updated_at,"
 			" (SELECT group_concat(channel) FROM nudge_deliveries d WHERE d.nudge = n.id)"
 			" FROM nudges n JOIN accounts a ON a.id = n.account_id"
@@ -1454,6 +1458,53 @@ int store_nudge_state(struct store *st, int64_t id, const char *state, int64_t u
 	if (until)
 		sqlite3_bind_int64(q, 3, until);
 	sqlite3_bind_int64(q, 4, now);
+	return run(q);
+}
+
+int store_nudge_owner(struct store *st, int64_t id, int64_t *ret_account, char ret_state[16])
+{
+	sqlite3_stmt *q = prep(st, S_NUDGE_OWNER);
+	if (!q)
+		return -EIO;
+	sqlite3_bind_int64(q, 1, id);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		*ret_account = sqlite3_column_int64(q, 0);
+		snprintf(ret_state, 16, "%s", col(q, 1) ? col(q, 1) : "");
+	}
+	sqlite3_reset(q);
+	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+int store_mail_action_seen(struct store *st, int64_t account, const char *message_id,
+			   bool *ret)
+{
+	sqlite3_stmt *q = prep(st, S_ACTION_SEEN);
+	if (!q)
+		return -EIO;
+	sqlite3_bind_int64(q, 1, account);
+	bind_text(q, 2, message_id);
+	int r = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return -EIO;
+	*ret = r == SQLITE_ROW;
+	return 0;
+}
+
+int store_mail_action_put(struct store *st, int64_t account, const char *message_id,
+			  int64_t nudge, const char *action, const char *result, int64_t now)
+{
+	sqlite3_stmt *q = prep(st, S_ACTION_PUT);
+	if (!q)
+		return -EIO;
+	sqlite3_bind_int64(q, 1, account);
+	bind_text(q, 2, message_id);
+	if (nudge > 0)
+		sqlite3_bind_int64(q, 3, nudge);
+	bind_text(q, 4, action);
+	bind_text(q, 5, result);
+	sqlite3_bind_int64(q, 6, now);
 	return run(q);
 }
 

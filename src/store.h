@@ -218,6 +218,17 @@ int store_each_nudge(struct store *st, const struct store_nudge_filter *f, store
  * previous state in *ret_old (may be NULL; caller frees). 0, -ENOENT, -EIO. */
 int store_nudge_state(struct store *st, int64_t id, const char *state, int64_t until,
 		      int64_t now, char **ret_old);
+/* The account and state of nudge id. 0, -ENOENT, -EIO. */
+int store_nudge_owner(struct store *st, int64_t id, int64_t *ret_account, char ret_state[16]);
+
+/* Mail actions (commands a liaison mailed, applied once per Message-ID):
+ * whether one was handled already; and the record that it was, with
+ * what came of it ("snoozed until ...", "refused: ..."). 0 or -EIO. */
+int store_mail_action_seen(struct store *st, int64_t account, const char *message_id,
+			   bool *ret);
+int store_mail_action_put(struct store *st, int64_t account, const char *message_id,
+			  int64_t nudge, const char *action, const char *result, int64_t now);
+
 /* The stored nudge of account with kind, for the client of address addr,
  * about the thread keyed key: its id, state, snooze end, last change and
  * the channels it reached (malloc'd or NULL; caller frees). 0, -ENOENT,

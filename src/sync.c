@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "source.h"
+#include "action.h"
 #include "sync.h"
 
 enum imap_fail sync_folders(struct sync *s, struct strlist *ret)
@@ -50,6 +51,80 @@ static const char *role_of(const struct sync *s, const char *folder)
 	return source_folder_role(folder);
 }
 
+static void said(struct sync *s, const char *folder, bool warning, char *text)
+{
+	if (s->rep.action)
+		s->rep.action(s->rep.ud, folder, warning, text);
+	free(text);
+}
+
+/* A command in the sent folder: applied once, or refused with a reason
+ * (both recorded). 0 or -EIO. */
+static int command(struct sync *s, const char *folder, const struct msg *m,
+		   const struct action_cmd *cmd)
+{
+	bool seen = false;
+	if (store_mail_action_seen(s->st, s->account, m->message_id, &seen) < 0)
+		return -EIO;
+	if (seen)
+		return 0;
+	char *why = NULL, state[16] = "";
+	int64_t owner = 0;
+	int r = 0;
+	if (!m->from || !sl_contains(&s->a->identity, m->from))
+		why = xasprintf("sent by %s, not by an identity address of the account",
+				m->from ? m->from : "nobody");
+	else if (!s->action_key)
+		why = xstrdup("no action key loaded (see the log at start)");
+	else if (!action_verify(s->action_key, s->a->name, cmd))
+		why = xstrdup("its token is not the one rapport gave for that nudge and action");
+	else if ((r = store_nudge_owner(s->st, cmd->nudge, &owner, state)) == -ENOENT)
+		why = xasprintf("there is no nudge %lld", (long long)cmd->nudge);
+	else if (r < 0)
+		return -EIO;
+	else if (owner != s->account)
+		why = xasprintf("nudge %lld belongs to another account", (long long)cmd->nudge);
+	int64_t now = (int64_t)time(NULL);
+	char *result;
+	if (why) {
+		result = xasprintf("refused: %s", why);
+		said(s, folder, true, xasprintf("rapport command \"%s\" <%s> ignored: %s", m->subject,
+						 m->message_id, why));
+		free(why);
+	} else {
+		int d = action_days(cmd->kind);
+		const char *to = d ? "snoozed" : "dismissed";
+		if (store_nudge_state(s->st, cmd->nudge, to, d ? now + (int64_t)d * 86400 : 0, now,
+				      NULL) < 0)
+			return -EIO;
+		result = d ? xasprintf("snoozed for %d days", d) : xstrdup("dismissed");
+		said(s, folder, false, xasprintf("nudge %lld %s by mail (was %s; <%s>)",
+						  (long long)cmd->nudge, result, state,
+						  m->message_id));
+	}
+	r = store_mail_action_put(s->st, s->account, m->message_id, cmd->nudge,
+				  action_name(cmd->kind), result, now);
+	free(result);
+	return r;
+}
+
+void sync_commands_done(struct sync *s)
+{
+	for (size_t i = 0; i < s->elsewhere.n; i++) {
+		char *tab = strchr(s->elsewhere.v[i], '\t');
+		bool seen = false;
+		if (!tab)
+			continue;
+		*tab = '\0';
+		if (store_mail_action_seen(s->st, s->account, tab + 1, &seen) == 0 && !seen)
+			said(s, s->elsewhere.v[i], true,
+			     xasprintf("rapport command <%s> ignored: found here and not in the sent "
+				       "folder (only mail the liaison's own client files as sent "
+				       "counts)", tab + 1));
+	}
+	sl_free(&s->elsewhere);
+}
+
 /* Stores one fetched batch and moves the checkpoint to its last UID, in
  * one transaction. */
 static int store_batch(struct sync *s, int64_t fid, const char *folder, bool inbox,
@@ -79,6 +154,19 @@ static int store_batch(struct sync *s, int64_t fid, const char *folder, bool inb
 				goto fail;
 			if (s->rep.quarantined)
 				s->rep.quarantined(s->rep.ud, folder, m[i].uid, why);
+			continue;
+		}
+		/* a mailed command is not mail */
+		struct action_cmd cmd;
+		if (action_parse(rec.subject, &cmd)) {
+			bool sent = strcmp(role_of(s, folder), "sent") == 0;
+			if (sent)
+				r = command(s, folder, &rec, &cmd);
+			else
+				sl_take(&s->elsewhere, xasprintf("%s\t%s", folder, rec.message_id));
+			msg_free(&rec);
+			if (r < 0)
+				goto fail;
 			continue;
 		}
 		bool fresh = false;

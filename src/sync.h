@@ -28,6 +28,8 @@ struct sync_report {
 	void (*progress)(void *ud, const char *folder, size_t done, size_t total);
 	void (*notice)(void *ud, const char *folder, const char *text); /* e.g. UIDVALIDITY changed */
 	void (*quarantined)(void *ud, const char *folder, uint32_t uid, const char *reason);
+	/* a mailed command, applied or refused (warning) */
+	void (*action)(void *ud, const char *folder, bool warning, const char *text);
 	void *ud;
 };
 
@@ -42,6 +44,8 @@ struct sync {
 	int64_t account;           /* filled by sync_folders */
 	char *sent;                /* the folder LIST flagged \Sent (sync_folders; owned) */
 	uint64_t stored;           /* new messages stored by this struct so far */
+	const unsigned char *action_key; /* signs the digest's links; NULL: none loaded */
+	struct strlist elsewhere;  /* commands seen outside the sent folder: "folder\tMessage-ID" */
 };
 
 /* The folders to read: INBOX, the sent folder (sent_folder, else the one
@@ -57,5 +61,14 @@ enum imap_fail sync_folders(struct sync *s, struct strlist *ret);
  * IMAP_OK comes back early with *ret_interrupted true. */
 enum imap_fail sync_folder(struct sync *s, const char *folder, uint64_t *ret_new,
 			   bool *ret_interrupted, bool *ret_store_error);
+
+/* A message whose subject is a rapport command (action.h) is never
+ * stored as mail. Found in the sent folder, sent from an identity
+ * address, with a valid token for a nudge of this account, it is applied
+ * in the batch's transaction; each Message-ID is handled once (recorded
+ * in mail_actions, refusals too). Found elsewhere it is only noted in
+ * s->elsewhere: sync_commands_done() then warns about those the sent
+ * folder did not also hold. Call it after a pass over every folder. */
+void sync_commands_done(struct sync *s);
 
 #endif
