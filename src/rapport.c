@@ -943,8 +943,9 @@ static int change_nudge(struct global *g, const char *cmd, int argc, char **argv
 		struct passwd *pw = getpwuid(sb.st_uid);
 		const char *owner = pw ? pw->pw_name : "the service user";
 		fprintf(stderr, "rapport %s: %s belongs to %s, and only %s changes it: run "
-				"sudo -u %s rapport %s %s%s%s\n", cmd, path, owner, owner, owner, cmd,
-			argv[1], snooze ? " " : "", snooze ? argv[2] : "");
+				"sudo -u %s rapport %s %s%s%s, or use the nudge's links in the "
+				"digest mail (snooze 7 or 30 days, dismiss)\n", cmd, path, owner,
+			owner, owner, cmd, argv[1], snooze ? " " : "", snooze ? argv[2] : "");
 		return 1;
 	}
 	if (store_open(path, group ? STORE_RW_GROUP : STORE_RW, &g->st, &why) < 0) {

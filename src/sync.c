@@ -88,7 +88,9 @@ static int command(struct sync *s, const char *folder, const struct msg *m,
 	char *result;
 	if (why) {
 		result = xasprintf("refused: %s", why);
-		said(s, folder, true, xasprintf("rapport command \"%s\" <%s> ignored: %s", m->subject,
+		/* the token is a capability: never in a log line */
+		said(s, folder, true, xasprintf("rapport command (%s nudge %lld) <%s> ignored: %s",
+						 action_name(cmd->kind), (long long)cmd->nudge,
 						 m->message_id, why));
 		free(why);
 	} else {
