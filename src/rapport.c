@@ -516,7 +516,7 @@ static void team_view(struct global *g, const struct shown *v, size_t n)
 	const struct model_client *cl = &v[0].md.clients[v[0].ci];
 	char t[32];
 	epoch_to_iso(v[0].md.as_of, t);
-	printf("%s <%s>, department %s: the team's ties as of %s\n", cl->name, cl->first_address,
+	printf("%s <%s>, %s: the team's ties on %.10s\n", cl->name, cl->first_address,
 	       cl->department, t);
 	printf("  %-16s %3s %-9s %-11s %-15s %-10s %s\n", "LIAISON", "TIE", "CLASS", "PHASE",
 	       "TREND", "LAST", "NUDGES");

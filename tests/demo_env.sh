@@ -3,10 +3,12 @@
 #
 #   demo_run TOP BINDIR DIR   starts a throwaway dovecot in DIR/dovecot
 #                             (tests/dovecot.sh must be sourced), fills it
-#                             with tests/demo_mailbox.py's mailbox, syncs
-#                             it with BINDIR/rapportd --once over TLS and
-#                             prints the tour: rapport weak, nudges,
-#                             departments. The caller stops dovecot
+#                             with tests/demo_mailbox.py's two liaisons'
+#                             mailboxes, syncs them with BINDIR/rapportd
+#                             --once over TLS and prints the tour: rapport
+#                             weak, nudges, departments, and the team view
+#                             of a client both liaisons write to (rapport
+#                             show). The caller stops dovecot
 #                             (dovecot_down DIR/dovecot).
 demo_run() {
 	top=$1
@@ -14,13 +16,18 @@ demo_run() {
 	demo=$3
 	dovecot_up "$demo/dovecot"
 	python3 "$top/tests/demo_mailbox.py" "$demo/mail" >/dev/null
-	md="$demo/dovecot/mail/liaison/Maildir"
-	mkdir -p "$md/.Sent/cur" "$md/.Sent/new" "$md/.Sent/tmp"
-	cp "$demo"/mail/inbox/* "$md/cur/"
-	cp "$demo"/mail/sent/* "$md/.Sent/cur/"
-	chown -R 65534:65534 "$md"
+	for who in liaison other; do
+		md="$demo/dovecot/mail/$who/Maildir"
+		from=
+		[ $who = other ] && from=rob-
+		mkdir -p "$md/.Sent/cur" "$md/.Sent/new" "$md/.Sent/tmp"
+		cp "$demo/mail/${from}inbox"/* "$md/cur/"
+		cp "$demo/mail/${from}sent"/* "$md/.Sent/cur/"
+		chown -R 65534:65534 "$md"
+	done
 	printf 'secret\n' >"$demo/password"
-	chmod 600 "$demo/password"
+	printf 'other2\n' >"$demo/password-rob"
+	chmod 600 "$demo/password" "$demo/password-rob"
 	cat >"$demo/rapport.conf" <<EOC
 database = "$demo/rapport.db";
 accounts = ( {
@@ -31,6 +38,16 @@ accounts = ( {
   port = $IMAPS_PORT;
   user = "liaison";
   password_file = "$demo/password";
+  ca_file = "$demo/dovecot/ssl/cert.pem";
+  since_days = 730;
+}, {
+  name = "rob";
+  liaison = "Rob Liaison";
+  identity = [ "rob.liaison@univ.example" ];
+  host = "127.0.0.1";
+  port = $IMAPS_PORT;
+  user = "other";
+  password_file = "$demo/password-rob";
   ca_file = "$demo/dovecot/ssl/cert.pem";
   since_days = 730;
 } );
@@ -44,4 +61,7 @@ EOC
 		echo "\$ rapport $cmd"
 		"$bin/rapport" -c "$demo/rapport.conf" "$cmd" || true
 	done
+	echo
+	echo "\$ rapport show \"Prof. Jon Weber\" | head -4    # the team view"
+	"$bin/rapport" -c "$demo/rapport.conf" show "Prof. Jon Weber" | head -4
 }

@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
-"""A demo liaison mailbox over the two years before now: 30 clients in six
-departments with the behaviours liaison work knows (steady collaborators,
-one-sided outreach, ties fading and new ones starting, dormant contacts,
-questions waiting for an answer), plus list mail, out-of-office replies,
-a bounce and monthly broadcasts. The same mailbox every day, its dates
-counted back from today's noon (UTC), so the README's tour stays true.
+"""A demo library team over the two years before now. Sam's mailbox: 30
+clients in six departments with the behaviours liaison work knows (steady
+collaborators, one-sided outreach, ties fading and new ones starting,
+dormant contacts, questions waiting for an answer), plus list mail,
+out-of-office replies, a bounce and monthly broadcasts. Rob's, a second
+liaison: five physicists of his own, and two of Sam's clients he works
+with too (one of whom rarely answers Sam). The same mailboxes every day,
+their dates counted back from today's noon (UTC), so the README's tour
+stays true.
 
-    demo_mailbox.py DIR    writes DIR/inbox/*.eml, DIR/sent/*.eml, DIR/roster.csv
+    demo_mailbox.py DIR    writes DIR/inbox, DIR/sent (Sam), DIR/rob-inbox,
+                           DIR/rob-sent (Rob), *.eml each, and DIR/roster.csv
+                           (with a liaison column)
 """
 import os
 import random
@@ -15,6 +20,7 @@ import time
 
 NOW = int(time.time()) // 86400 * 86400 + 12 * 3600
 ME = "Sam Liaison <liaison@univ.example>"
+ROB = "Rob Liaison <rob.liaison@univ.example>"
 DEPTS = {"Chemistry": "chem", "History": "hist", "Physics": "phys", "Law": "law",
          "Biology": "bio", "Economics": "econ"}
 TOPICS = ["data management plan", "journal subscription", "research consultation",
@@ -31,7 +37,7 @@ def email(who):
     return who.split("<")[-1].rstrip(">")
 
 
-def add(t, frm, to, subject, irt=None, refs=None, extra=(), body="text"):
+def add(t, frm, to, subject, irt=None, refs=None, extra=(), body="text", me=ME):
     count[0] += 1
     mid = "demo%d.%d@%s" % (count[0], t, email(frm).split("@")[1])
     h = ["From: %s" % frm, "To: %s" % to, "Subject: %s" % subject,
@@ -40,37 +46,40 @@ def add(t, frm, to, subject, irt=None, refs=None, extra=(), body="text"):
     if irt:
         h += ["In-Reply-To: <%s>" % irt, "References: %s" % " ".join("<%s>" % r for r in refs)]
     h += list(extra)
-    folder = "sent" if email(frm) == "liaison@univ.example" else "inbox"
+    folder = "sent" if email(frm) == email(me) else "inbox"
+    if me != ME:
+        folder = "rob-" + folder
     msgs.append((t, folder, "\r\n".join(h) + "\r\n\r\n" + body + "\r\n"))
     return mid
 
 
-def thread(client, days_ago, starter, replies, topic=None):
+def thread(client, days_ago, starter, replies, topic=None, me=ME, r=None):
     """replies: list of delays in days; sides alternate from the starter."""
-    topic = topic or rng.choice(TOPICS)
+    r = r or rng
+    topic = topic or r.choice(TOPICS)
     t = NOW - int(days_ago * 86400)
     side = starter
     subject = topic[0].upper() + topic[1:]
-    frm, to = (ME, client) if side == "L" else (client, ME)
-    mid = add(t, frm, to, subject)
+    frm, to = (me, client) if side == "L" else (client, me)
+    mid = add(t, frm, to, subject, me=me)
     refs = [mid]
     for d in replies:
         t += int(d * 86400)
         if t > NOW:
             break
         side = "C" if side == "L" else "L"
-        frm, to = (ME, client) if side == "L" else (client, ME)
-        mid = add(t, frm, to, "Re: " + subject, irt=refs[-1], refs=refs)
+        frm, to = (me, client) if side == "L" else (client, me)
+        mid = add(t, frm, to, "Re: " + subject, irt=refs[-1], refs=refs, me=me)
         refs.append(mid)
 
 
 roster = []
 
 
-def client(name, dept):
+def client(name, dept, liaison="sam"):
     local = name.lower().replace("prof. ", "").replace("dr. ", "").replace(" ", ".")
     addr = "%s@%s.univ.example" % (local, DEPTS[dept])
-    roster.append((name, addr, dept))
+    roster.append((name, addr, dept, liaison))
     return "%s <%s>" % (name, addr)
 
 
@@ -133,7 +142,7 @@ for name in ("Prof. Jon Weber", "Dr. Kate Nolan"):
         extra=["Auto-Submitted: auto-replied"])
 # a bounce: outreach to an address that no longer exists
 gone = "Dr. Ken Former <ken.former@phys.univ.example>"
-roster.append(("Dr. Ken Former", "ken.former@phys.univ.example", "Physics"))
+roster.append(("Dr. Ken Former", "ken.former@phys.univ.example", "Physics", "sam"))
 t = NOW - 25 * 86400
 add(t, ME, gone, "Library account renewal")
 bounce_of = "demo%d.%d@univ.example" % (count[0], t)
@@ -153,19 +162,31 @@ all_addrs = ", ".join(email(p[0]) for p in people.values())
 for d in range(690, 0, -30):
     add(NOW - d * 86400, ME, all_addrs, "Library newsletter")
 
+# Rob: his own physicists, and two of Sam's clients he works with as well
+rr = random.Random(4242)
+for name in ("Dr. Ana Lopes", "Prof. Bo Lindqvist", "Dr. Chen Hao", "Dr. Dara Quinn",
+             "Prof. Emil Sauer"):
+    who = client(name, "Physics", "rob")
+    for d in range(600, 0, -rr.randrange(25, 50)):
+        thread(who, d, rr.choice("LC"), [rr.uniform(0.3, 3)] * rr.randrange(1, 3), me=ROB, r=rr)
+for name in ("Prof. Jon Weber", "Dr. Cal Reyes"):
+    who, _ = people[name]
+    for d in range(300, 0, -rr.randrange(12, 20)):
+        thread(who, d, rr.choice("LCC"), [rr.uniform(0.2, 2)] * rr.randrange(1, 4), me=ROB, r=rr)
+
 
 def main():
     out = sys.argv[1]
-    for sub in ("inbox", "sent"):
+    for sub in ("inbox", "sent", "rob-inbox", "rob-sent"):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
     for i, (t, folder, text) in enumerate(sorted(msgs)):
         data = text.encode()
         with open(os.path.join(out, folder, "%d.M%dP1.demo,S=%d:2,S" % (t, i, len(data))), "wb") as f:
             f.write(data)
     with open(os.path.join(out, "roster.csv"), "w") as f:
-        f.write("name,email,department\n")
-        for name, addr, dept in roster:
-            f.write("%s,%s,%s\n" % (name, addr, dept))
+        f.write("name,email,department,liaison\n")
+        for name, addr, dept, liaison in roster:
+            f.write("%s,%s,%s,%s\n" % (name, addr, dept, liaison))
     print("%d messages, %d clients" % (len(msgs), len(roster)))
 
 
