@@ -930,7 +930,7 @@ int model_unscored(struct store *st, const char *account, bool *ret)
 {
 	char *key = xasprintf("scored:%s", account);
 	int64_t upto = 0;
-	int r = store_max_message_id(st, &upto);
+	int r = store_max_message_id(st, account, &upto);
 	if (r == 0)
 		*ret = upto > watermark(st, key) || !roster_scored(st, account);
 	free(key);
@@ -944,7 +944,7 @@ int model_refresh(struct store *st, const struct conf *c, const char *account, b
 	int64_t upto = 0, touched_after = 0;
 	char *key = xasprintf("scored:%s", account);
 	/* the mark first: whatever is stored after it is loaded below too */
-	int r = store_max_message_id(st, &upto);
+	int r = store_max_message_id(st, account, &upto);
 	if (r < 0) {
 		free(key);
 		return -EIO;

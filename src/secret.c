@@ -56,7 +56,7 @@ static int read_secret_file(const char *path, bool check_mode, bool check_owner,
 	}
 	bool foreign = check_owner && sb.st_uid != geteuid();
 	if (check_mode && (foreign || (sb.st_mode & 077))) {
-		*ret_error = xasprintf("%s: refusing a secret file that %s (chown it to the "
+		*ret_error = xasprintf("%s: refusing a password or key file that %s (chown it to the "
 				       "service user and chmod 600)", path,
 				       foreign ? "another user owns" : "group or others may read");
 		close(fd);

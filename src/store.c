@@ -232,7 +232,8 @@ static const char *const sql[S_N] = {
 	[S_IDENT_DEL] = "DELETE FROM identities",
 	[S_IDENT_ADD] = "INSERT OR IGNORE INTO identities(account_id, addr) VALUES(?1, ?2)",
 	[S_EACH_IDENT] = "SELECT addr FROM identities WHERE account_id = ?1 ORDER BY addr",
-	[S_MAX_MSG] = "SELECT coalesce(max(id), 0) FROM messages",
+	[S_MAX_MSG] = "SELECT coalesce(max(m.id), 0) FROM messages m JOIN accounts a ON a.id ="
+		      " m.account_id WHERE a.name = ?1",
 	/* a resolved nudge whose condition holds again opens again; dismissed
 	 * and snoozed ones keep their state (SET reads the old values) */
 	[S_NUDGE_PUT] = "INSERT INTO nudges(account_id, client, kind, thread_key, due_at, state, reason,"
@@ -1347,9 +1348,13 @@ int store_scores_prune(struct store *st, int64_t account, int64_t computed_at)
 	return run(q);
 }
 
-int store_max_message_id(struct store *st, int64_t *ret)
+int store_max_message_id(struct store *st, const char *account, int64_t *ret)
 {
-	return run_int(prep(st, S_MAX_MSG), ret);
+	sqlite3_stmt *q = prep(st, S_MAX_MSG);
+	if (!q)
+		return -EIO;
+	bind_text(q, 1, account);
+	return run_int(q, ret);
 }
 
 int store_scores_oldest(struct store *st, const char *account, int64_t *ret)

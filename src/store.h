@@ -159,9 +159,9 @@ int store_score_put(struct store *st, int64_t account, int64_t client, const cha
 		    const char *department, const char *address, int64_t as_of, int64_t computed_at,
 		    const struct score *s);
 
-/* The highest message row id (0 for none): a mark to recompute only the
- * clients of messages stored after it. 0 or -EIO. */
-int store_max_message_id(struct store *st, int64_t *ret);
+/* The highest row id of account's messages (0 for none): a mark to
+ * recompute only the clients of messages stored after it. 0 or -EIO. */
+int store_max_message_id(struct store *st, const char *account, int64_t *ret);
 
 /* When the account's oldest score row was computed (0: none). 0 or -EIO. */
 int store_scores_oldest(struct store *st, const char *account, int64_t *ret);

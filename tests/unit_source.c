@@ -104,8 +104,15 @@ int main(void)
 	CHECK_INT(mbox_read(p, "bin", "", collect, &s), -EBADMSG);
 	CHECK_INT(s.subjects.n, 0);
 	free(p);
+	/* an empty mbox is a folder without mail yet, not an error */
 	p = put("empty.mbox", "", 0);
-	CHECK_INT(mbox_read(p, "empty", "", collect, &s), -EBADMSG);
+	s = (struct seen){0};
+	CHECK_INT(mbox_read(p, "empty", "", collect, &s), 0);
+	CHECK_INT(s.subjects.n, 0);
+	free(p);
+	p = put("blank.mbox", "\n\n  \n", 4);
+	CHECK_INT(mbox_read(p, "blank", "", collect, &s), 0);
+	CHECK_INT(s.subjects.n, 0);
 	free(p);
 	char *missing = xasprintf("%s/nope.mbox", dir);
 	CHECK_INT(mbox_read(missing, "x", "", collect, &s), -ENOENT);

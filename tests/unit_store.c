@@ -149,13 +149,15 @@ int main(void)
 	CHECK(stat(gdb, &sb) == 0 && (sb.st_mode & 0777) == 0750);
 	free(gdb);
 
-	/* a schema version 2 database is brought to version 3: the weak list's
-	 * covering index replaces the old partial one */
+	/* a schema version 2 database is brought to version 4: the weak list's
+	 * covering index replaces the old partial one (3), whose client rows
+	 * learn their liaisons and mailed commands get their table (4) */
 	sqlite3 *h;
 	CHECK_INT(sqlite3_open(db, &h), SQLITE_OK);
 	CHECK_INT(sqlite3_exec(h, "DROP INDEX scores_weak_list; CREATE INDEX scores_weak ON"
 			       " scores(tie_strength, out_weight DESC) WHERE phase <> 'dormant'"
-			       " AND (class = 'weak' OR one_sided); PRAGMA user_version = 2",
+			       " AND (class = 'weak' OR one_sided); ALTER TABLE clients DROP COLUMN"
+			       " liaisons; DROP TABLE mail_actions; PRAGMA user_version = 2",
 			       NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
 	CHECK(store_open(db, STORE_RO, &st, &why) < 0);
@@ -167,6 +169,9 @@ int main(void)
 	CHECK_INT(q1(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	CHECK_INT(q1(db, "SELECT count(*) FROM sqlite_master WHERE name = 'scores_weak_list'"), 1);
 	CHECK_INT(q1(db, "SELECT count(*) FROM sqlite_master WHERE name = 'scores_weak'"), 0);
+	CHECK_INT(q1(db, "SELECT count(*) FROM sqlite_master WHERE name = 'mail_actions'"), 1);
+	CHECK_INT(q1(db, "SELECT count(*) FROM pragma_table_info('clients') WHERE name = 'liaisons'"),
+		  1);
 
 	/* a world-writable directory is refused */
 	char *ww = xasprintf("%s/ww", dir);
