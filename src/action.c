@@ -15,9 +15,10 @@
 #include "secret.h"
 #include "util.h"
 
-static const char *const names[ACTION_N] = {"snooze 7d", "snooze 30d", "dismiss"};
-static const char *const labels[ACTION_N] = {"Snooze 7 days", "Snooze 30 days", "Dismiss"};
-static const int days[ACTION_N] = {7, 30, 0};
+static const char *const names[ACTION_N] = {"snooze 7d", "snooze 30d", "dismiss", "ignore"};
+static const char *const labels[ACTION_N] = {"Snooze 7 days", "Snooze 30 days", "Dismiss",
+					     "Not a client"};
+static const int days[ACTION_N] = {7, 30, 0, 0};
 
 const char *action_name(enum action_kind k)
 {
@@ -140,10 +141,9 @@ char *action_subject(const unsigned char key[ACTION_KEY_BYTES], const char *acco
 {
 	char t[ACTION_TOKEN_HEX + 1];
 	token(key, account, nudge, k, t);
-	const char *verb = k == ACTION_DISMISS ? "dismiss" : "snooze";
-	return k == ACTION_DISMISS
-		       ? xasprintf("rapport: %s %lld k=%s", verb, (long long)nudge, t)
-		       : xasprintf("rapport: %s %lld %dd k=%s", verb, (long long)nudge, days[k], t);
+	if (days[k])
+		return xasprintf("rapport: snooze %lld %dd k=%s", (long long)nudge, days[k], t);
+	return xasprintf("rapport: %s %lld k=%s", names[k], (long long)nudge, t);
 }
 
 char *action_mailto(const char *address, const char *subject)
@@ -185,11 +185,13 @@ int action_parse(const char *subject, struct action_cmd *ret)
 	if (!(p = word(p, "rapport:")) || !(p = spaces(p, false)))
 		return 0;
 	const char *q;
-	bool dismiss = false;
+	bool dismiss = false, ignore = false;
 	if ((q = word(p, "snooze")))
 		p = q;
 	else if ((q = word(p, "dismiss")))
 		p = q, dismiss = true;
+	else if ((q = word(p, "ignore")))
+		p = q, ignore = true;
 	else
 		return 0;
 	if (!(p = spaces(p, true)))
@@ -202,8 +204,8 @@ int action_parse(const char *subject, struct action_cmd *ret)
 	p = end;
 	if (!(p = spaces(p, true)))
 		return 0;
-	enum action_kind k = ACTION_DISMISS;
-	if (!dismiss) {
+	enum action_kind k = ignore ? ACTION_IGNORE : ACTION_DISMISS;
+	if (!dismiss && !ignore) {
 		if ((q = word(p, "7d")))
 			k = ACTION_SNOOZE_7;
 		else if ((q = word(p, "30d")))

@@ -1,5 +1,5 @@
 /* action: acting on a nudge by mail. Each nudge in the digest carries
- * links (snooze 7 days, snooze 30 days, dismiss): mailto: links to the
+ * links (snooze 7 days, snooze 30 days, dismiss, not a client): mailto: links to the
  * liaison's own address whose subject is a command such as
  *   rapport: snooze 18 7d k=TOKEN
  * where TOKEN is HMAC-SHA256 (truncated to ACTION_TOKEN_HEX hex digits)
@@ -19,7 +19,9 @@
 #define ACTION_KEY_BYTES 32
 #define ACTION_TOKEN_HEX 20 /* 80 bits */
 
-enum action_kind { ACTION_SNOOZE_7, ACTION_SNOOZE_30, ACTION_DISMISS, ACTION_N };
+/* ACTION_IGNORE: "not a client" (an override of DOMAIN.md §1 for the
+ * nudge's client and account). */
+enum action_kind { ACTION_SNOOZE_7, ACTION_SNOOZE_30, ACTION_DISMISS, ACTION_IGNORE, ACTION_N };
 
 struct action_cmd {
 	enum action_kind kind;
@@ -38,10 +40,11 @@ char *action_key_path(const struct conf *c);
 int action_key_load(const struct conf *c, bool create, unsigned char key[ACTION_KEY_BYTES],
 		    char **ret_error);
 
-/* "snooze 7d", "snooze 30d", "dismiss"; the words a link's label uses. */
+/* "snooze 7d", "snooze 30d", "dismiss", "ignore"; the words a link's
+ * label uses. */
 const char *action_name(enum action_kind k);
 const char *action_label(enum action_kind k);
-/* Days a snooze lasts (0 for dismiss). */
+/* Days a snooze lasts (0 for the others). */
 int action_days(enum action_kind k);
 
 /* The subject of the command "rapport: snooze 18 7d k=TOKEN". Caller frees. */

@@ -142,7 +142,8 @@ static void refresh(struct acct *ac, struct store *st, int64_t *last_full)
 {
 	int64_t now = (int64_t)time(NULL);
 	bool all = now - *last_full >= DAEMON_FULL_RECOMPUTE;
-	if (!all && !ac->unscored)
+	/* an override set meanwhile (rapport ignore, a mailed command) too */
+	if (!all && !ac->unscored && !model_stale(st, ac->a->name))
 		return;
 	size_t clients = 0, messages = 0;
 	int r = model_refresh(st, ac->c, ac->a->name, all, now, &clients, &messages);

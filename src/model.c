@@ -40,6 +40,12 @@ struct loader {
 	uint32_t cur_msg;
 	struct strlist pending; /* the current message's detail values */
 	struct strlist pending_field;
+	/* overrides */
+	struct strlist ignored_addrs, ignored_names;
+	struct strlist merge_from, merge_into;  /* pairs: from joins into */
+	struct strlist cadence_of;
+	int *cadence_days;
+	int64_t *cadence_set_at;
 };
 
 struct model_priv {
@@ -76,7 +82,8 @@ static const char *department_of(const struct loader *l, const char *addr)
 
 static bool never_client(const struct loader *l, const char *addr)
 {
-	if (sl_contains(&l->colleagues, addr) || addr_is_role(addr))
+	if (sl_contains(&l->colleagues, addr) || addr_is_role(addr) ||
+	    sl_contains(&l->ignored_addrs, addr))
 		return true;
 	for (size_t i = 0; i < l->md->conf->ignore.n; i++)
 		if (addr_glob(l->md->conf->ignore.v[i], addr))
@@ -148,7 +155,7 @@ static int on_roster(void *ud, int64_t id, const char *name, const char *departm
 	struct loader *l = ud;
 	struct model *md = l->md;
 	if (strcmp(source, "roster") != 0 || never_client(l, addr) ||
-	    model_client_of(md, addr) != MODEL_NONE)
+	    sl_contains(&l->ignored_names, name) || model_client_of(md, addr) != MODEL_NONE)
 		return 0;
 	uint32_t ci = MODEL_NONE;
 	for (size_t i = md->nclients; i > 0; i--)
@@ -210,12 +217,13 @@ static uint32_t *remap_ranges(struct model *md, const uint32_t *old, const uint3
 
 /* DOMAIN.md §1 "Whose client": keeps the roster clients that name this
  * account (or none) and every client that exchanged a personal message
- * with it; the others are some other liaison's and leave the model. */
+ * with it (a correspondent always did, unless only a merge made it); the
+ * others are some other liaison's and leave the model. */
 static void keep_members(struct model *md)
 {
 	bool *member = xcalloc(md->nclients + 1, sizeof(bool));
 	for (size_t i = 0; i < md->nclients; i++)
-		member[i] = !md->clients[i].roster || md->clients[i].assigned;
+		member[i] = md->clients[i].roster && md->clients[i].assigned;
 	for (size_t i = 0; i < md->ncp; i++)
 		member[md->cp[i]] = true;
 	uint32_t *map = xmalloc((md->nclients + 1) * sizeof(uint32_t));
@@ -257,6 +265,95 @@ static void keep_members(struct model *md)
 		if (md->client_of_addr[i] != MODEL_NONE)
 			md->client_of_addr[i] = map[md->client_of_addr[i]];
 	free(map);
+}
+
+/* ---- overrides --------------------------------------------------------------- */
+
+static bool is_address(const char *s)
+{
+	return strchr(s, '@') != NULL;
+}
+
+static int on_override(void *ud, const struct store_override *o)
+{
+	struct loader *l = ud;
+	if (!strcmp(o->kind, "ignore")) {
+		sl_add(is_address(o->subject) ? &l->ignored_addrs : &l->ignored_names, o->subject);
+	} else if (!strcmp(o->kind, "merge") && o->target) {
+		sl_add(&l->merge_from, o->subject);
+		sl_add(&l->merge_into, o->target);
+	} else if (!strcmp(o->kind, "cadence") && o->days > 0) {
+		size_t n = l->cadence_of.n;
+		sl_add(&l->cadence_of, o->subject);
+		l->cadence_days = xrealloc(l->cadence_days, (n + 1) * sizeof(int));
+		l->cadence_set_at = xrealloc(l->cadence_set_at, (n + 1) * sizeof(int64_t));
+		l->cadence_days[n] = o->days;
+		l->cadence_set_at[n] = o->set_at;
+	}
+	return 0;
+}
+
+/* One side of a merge: the roster client it names (by name or address),
+ * or MODEL_NONE for a correspondent's address; its addresses in *addrs. */
+static uint32_t merge_side(struct loader *l, const char *x, struct strlist *addrs)
+{
+	struct model *md = l->md;
+	if (is_address(x)) {
+		if (!never_client(l, x))
+			sl_add(addrs, x);
+		return model_client_of(md, x);
+	}
+	for (size_t ci = 0; ci < md->nclients; ci++)
+		if (strcmp(md->clients[ci].name, x) == 0) {
+			for (size_t a = 0; a < md->addr.n; a++)
+				if (md->client_of_addr[a] == ci)
+					sl_add(addrs, strtab_str(&md->addr, (uint32_t)a));
+			return (uint32_t)ci;
+		}
+	return MODEL_NONE;
+}
+
+/* "Same person": the second side's addresses join the first's client; a
+ * roster client keeps its name and department whichever side it is on;
+ * two correspondents become one named after the first. Two roster clients
+ * are never joined (the CLI refuses it; a roster changed since is kept). */
+static void apply_merges(struct loader *l)
+{
+	struct model *md = l->md;
+	for (size_t i = 0; i < l->merge_from.n; i++) {
+		struct strlist a = {0}, b = {0};
+		uint32_t ca = merge_side(l, l->merge_into.v[i], &a);
+		uint32_t cb = merge_side(l, l->merge_from.v[i], &b);
+		uint32_t keep = ca != MODEL_NONE ? ca : cb;
+		if ((ca != MODEL_NONE && cb != MODEL_NONE) || !a.n || !b.n)
+			keep = MODEL_NONE; /* two roster clients, the same one, or gone */
+		if (keep == MODEL_NONE && ca == MODEL_NONE && cb == MODEL_NONE && a.n && b.n &&
+		    md->conf->track_unknown)
+			keep = add_client(md, 0, a.v[0], department_of(l, a.v[0]), a.v[0], false);
+		for (size_t k = 0; keep != MODEL_NONE && k < a.n; k++)
+			claim(md, a.v[k], keep);
+		for (size_t k = 0; keep != MODEL_NONE && k < b.n; k++)
+			claim(md, b.v[k], keep);
+		sl_free(&a);
+		sl_free(&b);
+	}
+}
+
+/* The cadences, once the clients are final. */
+static void apply_cadences(struct loader *l)
+{
+	struct model *md = l->md;
+	for (size_t i = 0; i < l->cadence_of.n; i++) {
+		const char *x = l->cadence_of.v[i];
+		uint32_t ci = is_address(x) ? model_client_of(md, x) : MODEL_NONE;
+		for (size_t k = 0; ci == MODEL_NONE && k < md->nclients; k++)
+			if (strcmp(md->clients[k].name, x) == 0)
+				ci = (uint32_t)k;
+		if (ci != MODEL_NONE) {
+			md->clients[ci].cadence_days = l->cadence_days[i];
+			md->clients[ci].cadence_set_at = l->cadence_set_at[i];
+		}
+	}
 }
 
 /* ---- messages -------------------------------------------------------------- */
@@ -505,9 +602,11 @@ int model_load(struct store *st, const struct conf *c, const char *account, int6
 	    (r = store_identity(st, md.account, &l.identity)) < 0 ||
 	    (r = colleagues(st, &l.colleagues)) < 0 ||
 	    (r = store_each_department_domain(st, on_rule, &l)) < 0 ||
+	    (r = store_each_override(st, account, on_override, &l)) < 0 ||
 	    (r = store_each_client_address(st, on_roster, &l)) < 0 ||
 	    (r = store_each_message(st, md.account, as_of, on_message, &l)) < 0)
 		goto fail;
+	apply_merges(&l);
 	order_ties(&md, &l);
 
 	md.msg_of_id = xmalloc((md.ids.n + 1) * sizeof(*md.msg_of_id));
@@ -548,6 +647,7 @@ int model_load(struct store *st, const struct conf *c, const char *account, int6
 		push(&md.cp, &md.ncp, ci);
 	}
 	keep_members(&md);
+	apply_cadences(&l);
 	for (size_t i = 0; i < md.n; i++)
 		if (md.m[i].id > touched_after && touched_after > 0)
 			for (uint32_t k = 0; k < md.m[i].n_cp; k++)
@@ -562,6 +662,13 @@ out:
 	sl_free(&l.colleagues);
 	sl_free(&l.rule_domains);
 	sl_free(&l.rule_names);
+	sl_free(&l.ignored_addrs);
+	sl_free(&l.ignored_names);
+	sl_free(&l.merge_from);
+	sl_free(&l.merge_into);
+	sl_free(&l.cadence_of);
+	free(l.cadence_days);
+	free(l.cadence_set_at);
 	free(l.from);
 	free(l.dbid);
 	free(l.dbidx);
@@ -852,6 +959,10 @@ void model_each_projection(struct model *md, uint32_t ci, model_proj_fn fn, void
 
 int model_save(struct model *md, struct store *st, bool only_touched, int64_t now)
 {
+	/* a full recompute replaces the account's rows: those of clients gone
+	 * (ignored, merged, another liaison's) go, even within one second */
+	if (!only_touched && store_scores_prune(st, md->account, INT64_MAX) < 0)
+		return -EIO;
 	for (size_t c = 0; c < md->nclients; c++) {
 		struct model_client *cl = &md->clients[c];
 		if (only_touched && !cl->touched)
@@ -863,9 +974,6 @@ int model_save(struct model *md, struct store *st, bool only_touched, int64_t no
 				    cl->first_address, md->as_of, now, &cl->score) < 0)
 			return -EIO;
 	}
-	/* a full recompute also drops rows of clients that are gone */
-	if (!only_touched && store_scores_prune(st, md->account, now) < 0)
-		return -EIO;
 	return 0;
 }
 
@@ -915,15 +1023,32 @@ static int64_t watermark(struct store *st, const char *key)
 
 /* Whether the account was scored with the roster stored now (whose
  * client a roster client is may have changed since). */
+/* What decides whose client is whose besides the mail: the roster's
+ * digest and the overrides' mark. Caller frees. */
+static char *epoch(struct store *st)
+{
+	char *roster = NULL, *over = NULL;
+	store_setting(st, "roster", &roster);
+	store_setting(st, "overrides", &over);
+	char *e = xasprintf("%s/%s", roster ? roster : "", over ? over : "0");
+	free(roster);
+	free(over);
+	return e;
+}
+
 static bool roster_scored(struct store *st, const char *account)
 {
-	char *key = xasprintf("scored-roster:%s", account), *then = NULL, *now = NULL;
-	bool same = store_setting(st, key, &then) == 0 && store_setting(st, "roster", &now) == 0 &&
-		    strcmp(then, now) == 0;
+	char *key = xasprintf("scored-roster:%s", account), *then = NULL, *now = epoch(st);
+	bool same = store_setting(st, key, &then) == 0 && strcmp(then, now) == 0;
 	free(then);
 	free(now);
 	free(key);
 	return same;
+}
+
+bool model_stale(struct store *st, const char *account)
+{
+	return !roster_scored(st, account);
 }
 
 int model_unscored(struct store *st, const char *account, bool *ret)
@@ -969,13 +1094,12 @@ int model_refresh(struct store *st, const struct conf *c, const char *account, b
 		snprintf(v, sizeof(v), "%lld", (long long)upto);
 		r = store_setting_put(st, key, v);
 	}
-	char *roster = NULL;
-	if (r == 0 && store_setting(st, "roster", &roster) == 0) {
-		char *rkey = xasprintf("scored-roster:%s", account);
-		r = store_setting_put(st, rkey, roster);
+	if (r == 0) {
+		char *rkey = xasprintf("scored-roster:%s", account), *e = epoch(st);
+		r = store_setting_put(st, rkey, e);
 		free(rkey);
+		free(e);
 	}
-	free(roster);
 	free(key);
 	if (r == 0)
 		r = store_commit(st);

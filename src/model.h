@@ -23,6 +23,8 @@ struct model_client {
 	char *first_address;
 	bool roster;
 	bool assigned;          /* a roster client naming this account, or none */
+	int cadence_days;       /* the contact interval a liaison wants (override), or 0 */
+	int64_t cadence_set_at;
 	bool touched;           /* has a message newer than the recompute mark */
 	struct score score;
 };
@@ -72,7 +74,8 @@ struct model {
 /* Loads account (by name) from st as of as_of (flags: MODEL_KEEP_SUBJECTS): every message dated at or
  * before it, the roster and department rules stored by rapportd, and (with
  * c->track_unknown) every other counterpart of a personal message as a
- * client. touched_after marks the clients with a message whose row id is
+ * client; then the overrides for this account or every account (not a
+ * client, same person, cadence: DOMAIN.md §1), whenever they were set. touched_after marks the clients with a message whose row id is
  * greater (0: none marked). Returns 0, -ENOENT for an unknown account, or
  * -EIO. model_free() releases *ret. */
 #define MODEL_KEEP_SUBJECTS 1u /* keep each message's subject (for `rapport show`) */
@@ -115,6 +118,10 @@ int model_refresh(struct store *st, const struct conf *c, const char *account, b
 /* Whether messages were stored after the account's score watermark (by
  * this process or by one that died before scoring them). 0 or -EIO. */
 int model_unscored(struct store *st, const char *account, bool *ret);
+
+/* Whether the roster or the overrides changed since the account was last
+ * scored (then the next refresh rescores it in full). */
+bool model_stale(struct store *st, const char *account);
 
 /* The client a normalised address belongs to, or MODEL_NONE. */
 uint32_t model_client_of(const struct model *md, const char *addr);

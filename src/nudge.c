@@ -39,8 +39,10 @@ static void add(const struct model *md, struct nudge_list *l, enum nudge_kind ki
 {
 	if (l->n % 64 == 0)
 		l->v = xrealloc(l->v, (l->n + 64) * sizeof(*l->v));
-	l->v[l->n++] = (struct nudge){kind, client, key, about->id, (uint32_t)(about - md->m),
-				      about->date, due, reason};
+	/* a cadence nudge about a client without a message has no about */
+	l->v[l->n++] = (struct nudge){kind, client, key, about ? about->id : 0,
+				      about ? (uint32_t)(about - md->m) : MODEL_NONE,
+				      about ? about->date : due, due, reason};
 }
 
 /* What one client's projections say, gathered in one pass. */
@@ -138,10 +140,36 @@ static void on_dates(void *ud, uint32_t thread, const uint32_t *msgs, size_t n,
 /* reconnect: the tie was at least moderate as of the last message, and
  * the silence since exceeds both reconnect_gap_factor times the median gap
  * between the client's messages in the window and reconnect_days. */
+/* A cadence (an override): the silence (no personal message either way
+ * in the window) exceeds the interval the liaison wants, whatever the tie;
+ * due at the last message + the cadence, or, with no message at all, a
+ * cadence after it was set. */
+static void cadence(struct scan *x, int64_t last)
+{
+	struct model *md = x->md;
+	const struct model_client *cl = &md->clients[x->client];
+	int64_t need = (int64_t)cl->cadence_days * DAY, from = last ? last : cl->cadence_set_at;
+	if (md->as_of - from <= need)
+		return;
+	char d[16];
+	date_of(from, d);
+	add(md, x->out, NUDGE_RECONNECT, x->client, last ? x->last_key : "cadence",
+	    last ? &md->m[x->last_msg] : NULL, from + need,
+	    last ? xasprintf("no message for %lld days, since %s; you wanted one every %d days",
+			     (long long)((md->as_of - from) / DAY), d, cl->cadence_days)
+		 : xasprintf("no message yet; you wanted one every %d days (since %s)",
+			     cl->cadence_days, d));
+}
+
 static void reconnect(struct scan *x)
 {
 	struct model *md = x->md;
 	const struct conf *c = md->conf;
+	if (md->clients[x->client].cadence_days > 0) {
+		int64_t last = x->last_msg == MODEL_NONE ? 0 : md->m[x->last_msg].date;
+		cadence(x, last);
+		return;
+	}
 	if (x->last_msg == MODEL_NONE)
 		return;
 	struct dates ds = {0};
@@ -172,8 +200,8 @@ static void reconnect(struct scan *x)
 	date_of(last, d);
 	add(md, x->out, NUDGE_RECONNECT, x->client, x->last_key, &md->m[x->last_msg],
 	    last + (int64_t)need,
-	    xasprintf("no message for %.0f days, since %s (usually one every %.1f days); the tie "
-		      "was %s", silence / DAY, d, median / DAY,
+	    xasprintf("no message for %lld days, since %s (usually one every %.1f days); the tie "
+		      "was %s", (long long)(silence / DAY), d, median / DAY,
 		      then.klass == CLASS_STRONG ? "strong" : "moderate"));
 }
 

@@ -119,7 +119,13 @@ static const char *const migrations[] = {
 	"ALTER TABLE clients ADD COLUMN liaisons TEXT;"
 	"CREATE TABLE mail_actions(account_id INTEGER NOT NULL REFERENCES accounts(id),"
 	" message_id TEXT NOT NULL, nudge INTEGER, action TEXT NOT NULL, result TEXT NOT NULL,"
-	" applied_at INTEGER NOT NULL, PRIMARY KEY(account_id, message_id)) WITHOUT ROWID;",
+	" applied_at INTEGER NOT NULL, PRIMARY KEY(account_id, message_id)) WITHOUT ROWID;"
+	/* what a liaison says of a contact at run time (DOMAIN.md §1
+	 * "Overrides"): account '' is every account */
+	"CREATE TABLE overrides(id INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
+	" account TEXT NOT NULL DEFAULT '', subject TEXT NOT NULL, target TEXT, days INTEGER,"
+	" reason TEXT, set_by TEXT NOT NULL, set_at INTEGER NOT NULL,"
+	" UNIQUE(kind, account, subject));",
 };
 
 /* The score columns, in the order score_bind/score_read use them: first
@@ -153,6 +159,8 @@ enum stmt {
 	S_EACH_NUDGE, S_NUDGE_STATE, S_NUDGE_DELIVERED, S_NUDGE_FIND, S_SETTING_GET,
 	S_SETTING_PUT, S_SCORE_PRUNE, S_SCORE_OLDEST, S_MAX_MSG, S_MAIL_ADDR_ADD, S_IDENT_DEL,
 	S_IDENT_ADD, S_EACH_IDENT, S_NUDGE_KEY, S_NUDGE_OWNER, S_ACTION_SEEN, S_ACTION_PUT,
+	S_EACH_OVERRIDE, S_OVERRIDE_PUT, S_OVERRIDE_DEL, S_OVERRIDE_DEL_MERGE, S_OVERRIDE_EPOCH,
+	S_CLIENT_BY_ADDR, S_CLIENT_BY_NAME, S_NUDGE_CLIENT,
 	S_N
 };
 
@@ -252,7 +260,7 @@ static const char *const sql[S_N] = {
 			    " ELSE 'resolved: no longer one-sided' END"
 			    " WHERE account_id = ?1 AND state IN ('open', 'snoozed') AND last_seen < ?2",
 	[S_EACH_NUDGE] = "SELECT n.id, a.name, c.name, n.kind, n.state, n.due_at, n.snooze_until,"
-			 " n.reason, coalesce(m.subject, ''), coalesce(m.date, 0), n.resolved_at,"
+			 " n.reason, coalesce(m.subject, ''), coalesce(m.date, n.due_at), n.resolved_at,"
 			 " n.created_at, s.address, (SELECT group_concat(channel) FROM nudge_deliveries d"
 			 " WHERE d.nudge = n.id) FROM nudges n JOIN accounts a ON a.id = n.account_id"
 			 " JOIN clients c ON c.id = n.client LEFT JOIN messages m ON m.id = n.message"
@@ -267,6 +275,27 @@ static const char *const sql[S_N] = {
 			      " VALUES(?1, ?2, ?3)",
 	[S_NUDGE_FIND] = "SELECT state FROM nudges WHERE id = ?1",
 	[S_NUDGE_OWNER] = "SELECT account_id, state FROM nudges WHERE id = ?1",
+	[S_EACH_OVERRIDE] = "SELECT id, kind, account, subject, target, coalesce(days, 0), reason,"
+			    " set_by, set_at FROM overrides WHERE ?1 IS NULL OR account = '' OR"
+			    " account = ?1 ORDER BY id",
+	[S_OVERRIDE_PUT] = "INSERT INTO overrides(kind, account, subject, target, days, reason, set_by,"
+			   " set_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(kind, account,"
+			   " subject) DO UPDATE SET target = excluded.target, days = excluded.days,"
+			   " reason = excluded.reason, set_by = excluded.set_by, set_at = excluded.set_at",
+	[S_OVERRIDE_DEL] = "DELETE FROM overrides WHERE kind = ?1 AND account = ?2 AND subject = ?3",
+	[S_OVERRIDE_DEL_MERGE] = "DELETE FROM overrides WHERE kind = 'merge' AND account = ?1 AND"
+				 " (subject = ?2 OR target = ?2)",
+	/* every change of the overrides moves this mark: a full rescore follows */
+	[S_OVERRIDE_EPOCH] = "INSERT INTO settings(key, value) VALUES('overrides', '1') ON"
+			     " CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+	[S_CLIENT_BY_ADDR] = "SELECT c.id, c.name, c.source FROM client_addresses a JOIN clients c ON"
+			     " c.id = a.client WHERE a.addr = ?1",
+	[S_CLIENT_BY_NAME] = "SELECT id, name, source FROM clients WHERE name = ?1"
+			     " ORDER BY source <> 'roster' LIMIT 1",
+	[S_NUDGE_CLIENT] = "SELECT c.name, c.source, coalesce(s.address, (SELECT addr FROM"
+			   " client_addresses WHERE client = c.id ORDER BY rowid LIMIT 1))"
+			   " FROM nudges n JOIN clients c ON c.id = n.client LEFT JOIN scores s"
+			   " ON s.account_id = n.account_id AND s.client = n.client WHERE n.id = ?1",
 	[S_ACTION_SEEN] = "SELECT 1 FROM mail_actions WHERE account_id = ?1 AND message_id = ?2",
 	[S_ACTION_PUT] = "INSERT OR IGNORE INTO mail_actions(account_id, message_id, nudge, action,"
 			 " result, applied_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
@@ -1389,7 +1418,8 @@ int store_nudge_put(struct store *st, int64_t account, int64_t client, const cha
 	bind_text(q, 4, key);
 	sqlite3_bind_int64(q, 5, due);
 	bind_text(q, 6, reason);
-	sqlite3_bind_int64(q, 7, message);
+	if (message > 0) /* a cadence nudge may be about no message at all */
+		sqlite3_bind_int64(q, 7, message);
 	sqlite3_bind_int64(q, 8, now);
 	sqlite3_bind_int64(q, 9, pass);
 	return run(q);
@@ -1476,6 +1506,94 @@ int store_nudge_owner(struct store *st, int64_t id, int64_t *ret_account, char r
 	if (r == SQLITE_ROW) {
 		*ret_account = sqlite3_column_int64(q, 0);
 		snprintf(ret_state, 16, "%s", col(q, 1) ? col(q, 1) : "");
+	}
+	sqlite3_reset(q);
+	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+int store_each_override(struct store *st, const char *account, store_override_fn fn, void *ud)
+{
+	sqlite3_stmt *q = prep(st, S_EACH_OVERRIDE);
+	int r, ret = 0;
+	if (!q)
+		return -EIO;
+	bind_text(q, 1, account);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_override o = {
+			.id = sqlite3_column_int64(q, 0), .kind = col(q, 1), .account = col(q, 2),
+			.subject = col(q, 3), .target = col(q, 4), .days = sqlite3_column_int(q, 5),
+			.reason = col(q, 6), .set_by = col(q, 7), .set_at = sqlite3_column_int64(q, 8)};
+		if ((ret = fn(ud, &o)) < 0)
+			break;
+	}
+	return rows_done(q, r, ret);
+}
+
+int store_override_put(struct store *st, const struct store_override *o)
+{
+	sqlite3_stmt *q = prep(st, S_OVERRIDE_PUT);
+	if (!q)
+		return -EIO;
+	bind_text(q, 1, o->kind);
+	bind_text(q, 2, o->account ? o->account : "");
+	bind_text(q, 3, o->subject);
+	bind_text(q, 4, o->target);
+	if (o->days > 0)
+		sqlite3_bind_int(q, 5, o->days);
+	bind_text(q, 6, o->reason);
+	bind_text(q, 7, o->set_by);
+	sqlite3_bind_int64(q, 8, o->set_at);
+	if (run(q) < 0)
+		return -EIO;
+	return run_plain(st, S_OVERRIDE_EPOCH);
+}
+
+int store_override_del(struct store *st, const char *kind, const char *account,
+		       const char *subject, int *ret_n)
+{
+	bool merge = strcmp(kind, "merge") == 0;
+	sqlite3_stmt *q = prep(st, merge ? S_OVERRIDE_DEL_MERGE : S_OVERRIDE_DEL);
+	if (!q)
+		return -EIO;
+	int i = 1;
+	if (!merge)
+		bind_text(q, i++, kind);
+	bind_text(q, i++, account ? account : "");
+	bind_text(q, i, subject);
+	if (run(q) < 0)
+		return -EIO;
+	*ret_n = sqlite3_changes(st->db);
+	return *ret_n ? run_plain(st, S_OVERRIDE_EPOCH) : 0;
+}
+
+int store_client_find(struct store *st, const char *name_or_addr, bool by_addr,
+		      char **ret_name, bool *ret_roster)
+{
+	sqlite3_stmt *q = prep(st, by_addr ? S_CLIENT_BY_ADDR : S_CLIENT_BY_NAME);
+	if (!q)
+		return -EIO;
+	bind_text(q, 1, name_or_addr);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		*ret_name = xstrdup(col(q, 1) ? col(q, 1) : "");
+		*ret_roster = col(q, 2) && strcmp(col(q, 2), "roster") == 0;
+	}
+	sqlite3_reset(q);
+	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+int store_nudge_client(struct store *st, int64_t id, char **ret_name, bool *ret_roster,
+		       char **ret_addr)
+{
+	sqlite3_stmt *q = prep(st, S_NUDGE_CLIENT);
+	if (!q)
+		return -EIO;
+	sqlite3_bind_int64(q, 1, id);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		*ret_name = xstrdup(col(q, 0) ? col(q, 0) : "");
+		*ret_roster = col(q, 1) && strcmp(col(q, 1), "roster") == 0;
+		*ret_addr = xstrdup(col(q, 2) ? col(q, 2) : "");
 	}
 	sqlite3_reset(q);
 	return r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? -ENOENT : -EIO;

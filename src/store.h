@@ -218,6 +218,36 @@ int store_each_nudge(struct store *st, const struct store_nudge_filter *f, store
  * previous state in *ret_old (may be NULL; caller frees). 0, -ENOENT, -EIO. */
 int store_nudge_state(struct store *st, int64_t id, const char *state, int64_t until,
 		      int64_t now, char **ret_old);
+/* Overrides (DOMAIN.md §1): "ignore" (subject: an address or a client
+ * name, not a client), "merge" (subject joins target: one person) and
+ * "cadence" (subject: a client; days: the contact interval wanted).
+ * account "" is every account. */
+struct store_override {
+	int64_t id;
+	const char *kind, *account, *subject, *target;
+	int days;
+	const char *reason, *set_by;
+	int64_t set_at;
+};
+typedef int (*store_override_fn)(void *ud, const struct store_override *o);
+/* Those for account (and for every account), or all of them (NULL), in
+ * the order they were set. 0 or -EIO. */
+int store_each_override(struct store *st, const char *account, store_override_fn fn, void *ud);
+/* Sets one (replacing the one of the same kind, account and subject) and
+ * moves the "overrides" mark, so that every account is rescored in full. */
+int store_override_put(struct store *st, const struct store_override *o);
+/* Removes the override of kind for subject (for "merge", every merge that
+ * names subject on either side); *ret_n how many. 0 or -EIO. */
+int store_override_del(struct store *st, const char *kind, const char *account,
+		       const char *subject, int *ret_n);
+/* The stored client of an address (by_addr) or with a name: its name and
+ * whether it is on the roster. 0, -ENOENT, -EIO. */
+int store_client_find(struct store *st, const char *name_or_addr, bool by_addr,
+		      char **ret_name, bool *ret_roster);
+/* The client a nudge is about: name, roster or not, and its address. */
+int store_nudge_client(struct store *st, int64_t id, char **ret_name, bool *ret_roster,
+		       char **ret_addr);
+
 /* The account and state of nudge id. 0, -ENOENT, -EIO. */
 int store_nudge_owner(struct store *st, int64_t id, int64_t *ret_account, char ret_state[16]);
 

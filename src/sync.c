@@ -93,6 +93,32 @@ static int command(struct sync *s, const char *folder, const struct msg *m,
 						 action_name(cmd->kind), (long long)cmd->nudge,
 						 m->message_id, why));
 		free(why);
+	} else if (cmd->kind == ACTION_IGNORE) {
+		/* not a client: an override for this account (roster clients by
+		 * name, correspondents by address); the refresh resolves its nudges */
+		char *name = NULL, *addr = NULL, *by = xasprintf("%s (by mail)", s->a->name);
+		bool roster = false;
+		if (store_nudge_client(s->st, cmd->nudge, &name, &roster, &addr) < 0) {
+			free(by);
+			return -EIO;
+		}
+		struct store_override o = {.kind = "ignore", .account = s->a->name,
+					   .subject = roster || !*addr ? name : addr,
+					   .reason = "not a client, from the digest", .set_by = by,
+					   .set_at = now};
+		r = store_override_put(s->st, &o);
+		result = xasprintf("%s is not a client", o.subject);
+		if (r == 0)
+			said(s, folder, false, xasprintf("nudge %lld: %s (by mail; <%s>)",
+							  (long long)cmd->nudge, result,
+							  m->message_id));
+		free(name);
+		free(addr);
+		free(by);
+		if (r < 0) {
+			free(result);
+			return -EIO;
+		}
 	} else {
 		int d = action_days(cmd->kind);
 		const char *to = d ? "snoozed" : "dismissed";

@@ -56,6 +56,13 @@ departments = ( { name = "Central services"; domains = [ "univ.example" ]; } );
 EOC
 	echo "\$ rapportd --once    # sync from the demo IMAP server over TLS"
 	"$bin/rapportd" -c "$demo/rapport.conf" --once 2>&1 | sed 's/^/  /'
+	echo
+	echo "\$ rapport merge \"Prof. Ada Roe\" ada.roe@home.example    # one person"
+	"$bin/rapport" -c "$demo/rapport.conf" merge "Prof. Ada Roe" ada.roe@home.example
+	echo "\$ rapport cadence \"Prof. Eve Lind\" 10 --liaison sam    # every ten days"
+	"$bin/rapport" -c "$demo/rapport.conf" cadence "Prof. Eve Lind" 10 --liaison sam
+	echo "\$ rapportd --recompute"
+	"$bin/rapportd" -c "$demo/rapport.conf" --recompute 2>&1 | sed 's/^/  /'
 	for cmd in weak nudges departments; do
 		echo
 		echo "\$ rapport $cmd"

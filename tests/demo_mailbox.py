@@ -162,6 +162,12 @@ all_addrs = ", ".join(email(p[0]) for p in people.values())
 for d in range(690, 0, -30):
     add(NOW - d * 86400, ME, all_addrs, "Library newsletter")
 
+# Prof. Roe writes from home now and then: one person, two addresses
+# (the demo merges them)
+rh = random.Random(77)
+for d in (120, 75, 33):
+    thread("Ada Roe <ada.roe@home.example>", d, "C", [rh.uniform(0.2, 1)], me=ME, r=rh)
+
 # Rob: his own physicists, and two of Sam's clients he works with as well
 rr = random.Random(4242)
 for name in ("Dr. Ana Lopes", "Prof. Bo Lindqvist", "Dr. Chen Hao", "Dr. Dara Quinn",
