@@ -157,7 +157,8 @@ int main(void)
 	CHECK_INT(sqlite3_exec(h, "DROP INDEX scores_weak_list; CREATE INDEX scores_weak ON"
 			       " scores(tie_strength, out_weight DESC) WHERE phase <> 'dormant'"
 			       " AND (class = 'weak' OR one_sided); ALTER TABLE clients DROP COLUMN"
-			       " liaisons; DROP TABLE mail_actions; PRAGMA user_version = 2",
+			       " liaisons; DROP TABLE mail_actions; DROP TABLE overrides;"
+			       " PRAGMA user_version = 2",
 			       NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
 	CHECK(store_open(db, STORE_RO, &st, &why) < 0);
@@ -170,6 +171,7 @@ int main(void)
 	CHECK_INT(q1(db, "SELECT count(*) FROM sqlite_master WHERE name = 'scores_weak_list'"), 1);
 	CHECK_INT(q1(db, "SELECT count(*) FROM sqlite_master WHERE name = 'scores_weak'"), 0);
 	CHECK_INT(q1(db, "SELECT count(*) FROM sqlite_master WHERE name = 'mail_actions'"), 1);
+	CHECK_INT(q1(db, "SELECT count(*) FROM sqlite_master WHERE name = 'overrides'"), 1);
 	CHECK_INT(q1(db, "SELECT count(*) FROM pragma_table_info('clients') WHERE name = 'liaisons'"),
 		  1);
 
