@@ -76,7 +76,8 @@ static void knobs_default(void *base, const struct knob *k, size_t n)
 /* ---- key tables --------------------------------------------------------- */
 
 static const char *const top_keys[] = {"database", "database_group_read", "track_unknown",
-				       "command_timeout", "actions_key_file",
+				       "command_timeout", "actions_key_file", "report_dir",
+				       "report_url", "report_months",
 				       "roster_file", "ignore", "accounts", "clients",
 				       "departments", "scoring", "nudges", NULL};
 static const char *const account_keys[] = {
@@ -441,6 +442,7 @@ void conf_defaults(struct conf *c)
 	c->database = xstrdup(CONF_DEFAULT_DATABASE);
 	c->track_unknown = true;
 	c->command_timeout = 60;
+	c->report_months = 24;
 	knobs_default(&c->scoring, scoring_knobs, ARRAY_SIZE(scoring_knobs));
 	knobs_default(&c->nudges, nudge_knobs, ARRAY_SIZE(nudge_knobs));
 	c->nudges.digest_time = xstrdup("08:00");
@@ -605,6 +607,16 @@ int conf_load(const char *path, struct conf *ret, struct strlist *errors,
 		c.track_unknown = config_setting_get_bool(tu);
 	get_int(&x, root, "command_timeout", "command_timeout", 1, 3600, &c.command_timeout);
 	c.actions_key_file = get_string(&x, root, "actions_key_file", "actions_key_file", false);
+	c.report_dir = get_string(&x, root, "report_dir", "report_dir", false);
+	c.report_url = get_string(&x, root, "report_url", "report_url", false);
+	get_int(&x, root, "report_months", "report_months", 2, 120, &c.report_months);
+	if (c.report_url && (strncmp(c.report_url, "https://", 8) != 0 &&
+			     strncmp(c.report_url, "http://", 7) != 0))
+		err(&x, config_setting_get_member(root, "report_url"), "report_url",
+		    "expected an http:// or https:// URL, not \"%s\"", c.report_url);
+	else if (c.report_url && strpbrk(c.report_url, " \t\r\n\"<>"))
+		err(&x, config_setting_get_member(root, "report_url"), "report_url",
+		    "a URL has no spaces, quotes or angle brackets");
 	config_setting_t *gr = config_setting_get_member(root, "database_group_read");
 	if (gr && config_setting_type(gr) != CONFIG_TYPE_BOOL)
 		err(&x, gr, "database_group_read", "expected true or false");
@@ -722,6 +734,8 @@ void conf_free(struct conf *c)
 	free(c->database);
 	free(c->roster_file);
 	free(c->actions_key_file);
+	free(c->report_dir);
+	free(c->report_url);
 	sl_free(&c->ignore);
 	for (size_t i = 0; i < c->n_accounts; i++) {
 		struct conf_account *a = &c->accounts[i];

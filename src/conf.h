@@ -107,6 +107,9 @@ struct conf {
 	bool database_group_read; /* the database is created readable by the group */
 	int command_timeout;      /* seconds a password or token command may run */
 	char *actions_key_file;   /* the key signing mail actions; default next to the database */
+	char *report_dir;         /* where rapportd writes the HTML report daily, or NULL */
+	char *report_url;         /* where the web server shows it, for the digest, or NULL */
+	int report_months;        /* points of each relationship's history (24) */
 	char *roster_file;
 	struct strlist ignore;  /* lower-case glob patterns */
 	struct conf_account *accounts;

@@ -23,6 +23,7 @@
 #include "notify.h"
 #include "parsew.h"
 #include "secret.h"
+#include "site.h"
 #include "store.h"
 #include "sync.h"
 
@@ -447,7 +448,41 @@ struct digester {
 	bool running;
 };
 
-/* Once a day per account and channel; a failure is retried with backoff. */
+int daemon_report(struct store *st, const struct conf *c, bool force)
+{
+	if (!c->report_dir)
+		return 0;
+	int64_t now = (int64_t)time(NULL);
+	char day[16], *last = NULL, *why = NULL;
+	bool due;
+	notify_today(c, now, day, &due);
+	bool done = store_setting(st, "report:day", &last) == 0 && strcmp(last, day) == 0;
+	free(last);
+	if (!force && (!due || done))
+		return 0;
+	unsigned char key[ACTION_KEY_BYTES];
+	bool keyed = action_key_load(c, true, key, &why) == 0;
+	free(why);
+	why = NULL;
+	struct site_options so = {NULL, now, c->database_group_read, keyed ? key : NULL};
+	int r = site_publish(st, c, c->report_dir, &so, &why);
+	explicit_bzero(key, sizeof(key));
+	if (r < 0) {
+		log_warnx("report: %s", why);
+		free(why);
+		return r;
+	}
+	log_info("report written to %s", c->report_dir);
+	if (store_begin(st) < 0 || store_setting_put(st, "report:day", day) < 0 ||
+	    store_commit(st) < 0) {
+		store_rollback(st);
+		log_err("%s: cannot record the report day: %s", c->database, store_errmsg(st));
+	}
+	return 0;
+}
+
+/* Once a day per account and channel, and the report; a failure is
+ * retried with backoff. */
 static void *digest_main(void *arg)
 {
 	struct digester *dg = arg;
@@ -456,7 +491,7 @@ static void *digest_main(void *arg)
 		return NULL;
 	size_t n = dg->c->n_accounts * NOTIFY_N;
 	int *backoff = xcalloc(n + 1, sizeof(int));
-	int64_t *next = xcalloc(n + 1, sizeof(int64_t));
+	int64_t *next = xcalloc(n + 1, sizeof(int64_t)), next_report = 0;
 	while (!*dg->stop) {
 		int64_t now = (int64_t)time(NULL);
 		for (size_t i = 0; i < dg->c->n_accounts && !*dg->stop; i++)
@@ -479,6 +514,9 @@ static void *digest_main(void *arg)
 					next[k] = 0;
 				}
 			}
+		/* the report once a day, after the day's scores; retried next loop */
+		if (!*dg->stop && now >= next_report && daemon_report(st, dg->c, false) < 0)
+			next_report = now + DAEMON_BACKOFF_MAX;
 		for (int s = 0; s < 5 && !*dg->stop; s++)
 			sleep(1);
 	}
@@ -530,7 +568,8 @@ static int gen_start(struct gen *g, const struct daemon_options *o)
 		ac->running = true;
 		imap++;
 	}
-	if (!o->once && (notify_enabled(g->c, NOTIFY_EMAIL) || notify_enabled(g->c, NOTIFY_WEBHOOK))) {
+	if (!o->once && (notify_enabled(g->c, NOTIFY_EMAIL) || notify_enabled(g->c, NOTIFY_WEBHOOK) ||
+			 g->c->report_dir)) {
 		g->dg = (struct digester){g->c, &g->stop, 0, false};
 		if (pthread_create(&g->dg.tid, NULL, digest_main, &g->dg) == 0)
 			g->dg.running = true;

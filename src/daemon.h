@@ -38,6 +38,11 @@ struct store;
 int daemon_digest(struct store *st, const struct conf *c, const struct conf_account *a,
 		  int ch, bool force, volatile int *stop);
 
+/* Writes the HTML report into c->report_dir (if set) once a local day,
+ * after digest_time, or now with force; logs what happened. 0, or
+ * negative to retry later. */
+int daemon_report(struct store *st, const struct conf *c, bool force);
+
 /* Opens c's database read-write (and, with sync_roster, stores the roster,
  * identities and department rules of c), logging what goes wrong; NULL
  * then. */

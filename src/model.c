@@ -821,6 +821,59 @@ void model_score_at(struct model *md, uint32_t ci, int64_t t, struct score *ret)
 	free(proj);
 }
 
+void model_month_ends(int64_t as_of, size_t n, int64_t *ret)
+{
+	if (!n)
+		return;
+	time_t t = (time_t)as_of;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	ret[n - 1] = as_of;
+	int y = tm.tm_year + 1900, m = tm.tm_mon; /* 0-based month of as-of */
+	for (size_t k = n - 1; k > 0; k--) {
+		/* the first second of month m of year y, minus one */
+		struct tm first = {.tm_year = y - 1900, .tm_mon = m, .tm_mday = 1};
+		ret[k - 1] = (int64_t)timegm(&first) - 1;
+		if (--m < 0) {
+			m = 11;
+			y--;
+		}
+	}
+}
+
+void model_history(struct model *md, uint32_t ci, const int64_t *at, size_t n,
+		   struct model_point *ret)
+{
+	struct model_priv *p = priv(md);
+	const struct model_client *cl = &md->clients[ci];
+	int64_t first = INT64_MAX;
+	for (size_t i = p->client_start[ci]; i < p->client_start[ci + 1]; i++)
+		if (p->pe[i].date < first)
+			first = p->pe[i].date;
+	for (size_t k = 0; k < n; k++) {
+		struct model_point *pt = &ret[k];
+		*pt = (struct model_point){.at = at[k]};
+		int64_t from = k ? at[k - 1] : INT64_MIN;
+		for (size_t i = p->client_start[ci]; i < p->client_start[ci + 1]; i++) {
+			const struct pent *e = &p->pe[i];
+			if (e->date > from && e->date <= at[k]) {
+				pt->out += md->m[e->msg].dir == DIR_OUTBOUND;
+				pt->in += md->m[e->msg].dir != DIR_OUTBOUND;
+			}
+		}
+		/* as keep_members says it as of that instant */
+		pt->client = (cl->roster && cl->assigned) || first <= at[k];
+		if (!pt->client)
+			continue;
+		struct score s;
+		model_score_at(md, ci, at[k], &s);
+		pt->tie_strength = s.tie_strength;
+		pt->klass = s.klass;
+		pt->phase = s.phase;
+		pt->one_sided = s.one_sided;
+	}
+}
+
 static void push_t(int64_t **v, size_t *n, size_t *cap, int64_t t)
 {
 	if (*n == *cap) {

@@ -89,6 +89,29 @@ void model_compute(struct model *md);
  * model_compute), from its messages in [t - window, t]. */
 void model_score_at(struct model *md, uint32_t ci, int64_t t, struct score *ret);
 
+/* A relationship's history (DOMAIN.md §4 as of month ends): one point. */
+struct model_point {
+	int64_t at;              /* the instant: a month's last second (UTC), or as-of */
+	bool client;             /* a client of the account then (else no value) */
+	int tie_strength;
+	enum score_class klass;
+	enum score_phase phase;
+	bool one_sided;
+	int out, in;             /* personal messages each way in that month */
+};
+
+/* The month ends of a history of n points up to md->as_of: the last
+ * second (UTC) of each of the n - 1 months before as-of's month, then
+ * as-of itself. ret has room for n. */
+void model_month_ends(int64_t as_of, size_t n, int64_t *ret);
+
+/* The history of client ci (after model_compute) at the instants at[0..n)
+ * (ascending, none after md->as_of), from one model of today's mail: each
+ * point is the score as of that instant, from the messages of its window;
+ * a correspondent is no client before its first personal message. */
+void model_history(struct model *md, uint32_t ci, const int64_t *at, size_t n,
+		   struct model_point *ret);
+
 /* Calls fn for each projection of client ci (the personal messages of one
  * thread between the liaison and the client within the window, in date
  * order, as message indexes), with the thread's representative id and the

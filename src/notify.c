@@ -18,6 +18,7 @@
 #include "nudge.h"
 #include "report.h"
 #include "secret.h"
+#include "site.h"
 
 #define NOTIFY_TIMEOUT 60L
 
@@ -250,6 +251,16 @@ static char *digest_text(const struct items *x, const struct conf *c,
 	if (still_open)
 		sb_printf(&sb, "%zu earlier nudge%s still open: rapport nudges%s", still_open,
 			  still_open == 1 ? " is" : "s are", eol);
+	if (c->report_url) {
+		size_t n = strlen(c->report_url);
+		while (n && c->report_url[n - 1] == '/')
+			n--;
+		char *page = a ? site_page_name(a->name) : xstrdup("index.html");
+		sb_printf(&sb, "%s, with charts:%s  <%.*s/%s>%s%s", a ? "Your relationships"
+								    : "The team's page",
+			  eol, (int)n, c->report_url, page, eol, eol);
+		free(page);
+	}
 	if (links)
 		wrap(&sb, "To act on a nudge, open one of its links and send the message it "
 			  "makes: it goes to your own address, and rapport applies it when it "

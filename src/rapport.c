@@ -13,12 +13,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "action.h"
 #include "addr.h"
 #include "conf.h"
 #include "log.h"
 #include "model.h"
 #include "nudge.h"
 #include "report.h"
+#include "site.h"
 #include "store.h"
 
 struct global {
@@ -1387,6 +1389,73 @@ static int cmd_overrides(struct global *g, int argc, char **argv)
 	return 0;
 }
 
+/* ---- report -------------------------------------------------------------------- */
+
+static int cmd_report(struct global *g, int argc, char **argv)
+{
+	enum { O_LIAISON = 256 };
+	static const struct option opts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"liaison", required_argument, NULL, O_LIAISON},
+		{NULL, 0, NULL, 0},
+	};
+	struct strlist liaisons = {0};
+	const char *dir = NULL;
+	int o;
+	optind = 0;
+	while ((o = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		if (o == 'o')
+			dir = optarg;
+		else if (o == O_LIAISON)
+			sl_add(&liaisons, optarg);
+		else {
+			sl_free(&liaisons);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "rapport report: unexpected argument: %s\n", argv[optind]);
+		sl_free(&liaisons);
+		return 2;
+	}
+	if (no_format(g, "report")) {
+		sl_free(&liaisons);
+		return 2;
+	}
+	int bad = setup(g) < 0 ? 1 : known_liaisons(g, "report", &liaisons);
+	if (bad) {
+		sl_free(&liaisons);
+		return bad;
+	}
+	if (!dir)
+		dir = g->conf.report_dir ? g->conf.report_dir : "rapport-report";
+	/* the links need the action key, which only the service user reads */
+	unsigned char key[ACTION_KEY_BYTES];
+	char *why = NULL;
+	bool keyed = action_key_load(&g->conf, false, key, &why) == 0;
+	free(why);
+	why = NULL;
+	struct site_options so = {&liaisons, now_or_as_of(g), g->conf.database_group_read,
+				  keyed ? key : NULL};
+	if (g->as_of) {
+		fprintf(stderr, "rapport report: the report is of now (its charts go back "
+				"report_months); --as-of is for the lists\n");
+		sl_free(&liaisons);
+		return 2;
+	}
+	int r = site_publish(g->st, &g->conf, dir, &so, &why);
+	explicit_bzero(key, sizeof(key));
+	sl_free(&liaisons);
+	if (r < 0) {
+		log_err("%s", why);
+		free(why);
+		return 1;
+	}
+	printf("%s/index.html%s\n", dir, keyed ? "" : " (without the nudges' action links: "
+						  "the action key is the service user's)");
+	return 0;
+}
+
 /* ---- status ------------------------------------------------------------------ */
 
 static void human_size(long long n, char buf[32])
@@ -1610,6 +1679,12 @@ static const struct command commands[] = {
 	 "Usage: rapport [GLOBAL OPTIONS] overrides\n\n"
 	 "Lists ignore, merge and cadence overrides with the liaison they are for\n"
 	 "(all by default), who set them (the Unix user; via sudo both) and when.\n"},
+	{"report", "write the HTML report (team and liaison pages)", cmd_report,
+	 "Usage: rapport [GLOBAL OPTIONS] report [-o DIR] [--liaison NAME]...\n\n"
+	 "Writes a static site into DIR (default: report_dir, else ./rapport-report):\n"
+	 "index.html for the team and one page per liaison, with each relationship's\n"
+	 "monthly history as a chart. It replaces an earlier report there at once; a\n"
+	 "directory that is not a rapport report is refused. Prints the index's path.\n"},
 	{"status", "accounts, folders, message counts, database", cmd_status,
 	 "Usage: rapport [GLOBAL OPTIONS] status\n\n"
 	 "Shows the database (path and size), and for each account its message\n"

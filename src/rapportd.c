@@ -56,7 +56,8 @@ static void usage(FILE *f)
 		"      --import        import the mbox files and maildirs named after the\n"
 		"                      options into the database, recompute the scores of\n"
 		"                      the clients concerned, then exit\n"
-		"      --recompute     recompute every score and nudge as of now, then exit\n"
+		"      --recompute     recompute every score and nudge as of now (and write\n"
+		"                      the report into report_dir when it is set), then exit\n"
 		"      --send-digest   recompute, then send every account's nudge digest now\n"
 		"                      (only nudges not yet delivered), then exit\n"
 		"\n"
@@ -147,6 +148,9 @@ static int do_recompute(const struct conf *c)
 			continue; /* no mail yet */
 		failed |= recompute(st, c, c->accounts[i].name, true, now) < 0;
 	}
+	/* and the report, when there is one to write */
+	if (!failed && c->report_dir && daemon_report(st, c, true) < 0)
+		failed = 1;
 	store_close(st);
 	return failed;
 }

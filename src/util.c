@@ -195,6 +195,17 @@ bool sl_add_unique(struct strlist *l, const char *s)
 	return true;
 }
 
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void sl_sort(struct strlist *l)
+{
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_strp);
+}
+
 void sl_free(struct strlist *l)
 {
 	for (size_t i = 0; i < l->n; i++)

@@ -53,6 +53,8 @@ void sl_take(struct strlist *l, char *s);
 /* Appends a copy of s unless an equal string is already present;
  * returns true when it was added. */
 bool sl_add_unique(struct strlist *l, const char *s);
+/* Sorts in byte order. */
+void sl_sort(struct strlist *l);
 bool sl_contains(const struct strlist *l, const char *s);
 void sl_free(struct strlist *l);
 /* All items joined with sep into a new string (empty string if none). */

@@ -6,7 +6,8 @@ PACKAGES="build-essential autoconf automake pkg-config
 libetpan-dev libcurl4-gnutls-dev libsqlite3-dev libconfig-dev libsystemd-dev libgnutls28-dev
 sqlite3 valgrind python3 time
 dovecot-imapd openssl python3-aiosmtpd curl systemd bash-completion
-dpkg-dev debhelper lintian man-db"
+dpkg-dev debhelper lintian man-db
+chromium python3-html5lib fonts-dejavu-core"
 missing=
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
