@@ -235,8 +235,13 @@ static const char css[] =
 	"svg{display:block}svg.spark{width:120px;height:28px}svg.big,svg.tl{width:100%;height:auto}"
 	"section.client{margin:1.5em 0;padding-top:.5em;border-top:1px dashed #ccc}"
 	"a.act{margin-right:.8em;white-space:nowrap}"
+	"th{white-space:nowrap}td{overflow-wrap:break-word}"
+	"td.what,td.reason,h3,td.name{overflow-wrap:anywhere}"
 	"@media (max-width:40em){body{font-size:14px;padding:0 .4em}.wide{display:none}"
-	"th,td{padding:.2em .25em}}"
+	"th,td{padding:.2em .25em}table.rel tr:first-child{display:none}"
+	"table.rel tr{display:block;border-bottom:1px solid #ddd;padding:.3em 0}"
+	"table.rel td{display:inline-block;border:0;vertical-align:middle}"
+	"table.rel td.reason,table.rel td.what{display:block}}"
 	"@media print{a{color:inherit;text-decoration:none}a.act{display:none}"
 	"section.client{break-inside:avoid}}";
 
@@ -587,14 +592,14 @@ static int on_nudge_row(void *ud, const struct store_nudge_row *n)
 	if (strcmp(n->account, x->s->accounts.v[x->account]) != 0)
 		return 0;
 	if (!x->n)
-		sb_adds(sb, "<table><tr><th>#</th><th>Client</th><th>Kind</th><th class=\"wide\">"
-			    "About</th><th>What to do</th></tr>\n");
+		sb_adds(sb, "<table class=\"rel\"><tr><th>#</th><th>Client</th><th>Kind</th>"
+			    "<th class=\"wide\">About</th><th>What to do</th></tr>\n");
 	x->n++;
 	sb_printf(sb, "<tr><td>%lld</td><td>", (long long)n->id);
 	text(sb, n->client, 80);
 	sb_printf(sb, "</td><td>%s</td><td class=\"wide\">", n->kind);
 	text(sb, n->subject, 120);
-	sb_adds(sb, "</td><td><span class=\"reason\">");
+	sb_adds(sb, "</td><td class=\"what\"><span class=\"reason\">");
 	char *why = report_with_intro(&x->s->ties, x->s->c, n->account, n->client, n->kind,
 				      n->reason);
 	text(sb, why, 400);
@@ -651,7 +656,7 @@ static void rel_table(struct sbuf *sb, const struct site *s, size_t a, int which
 		if ((which == 0 && !weak) || (which == 1 && !fading))
 			continue;
 		if (!n++)
-			sb_printf(sb, "<table><tr><th>Client</th><th class=\"wide\">Department</th>"
+			sb_printf(sb, "<table class=\"rel\"><tr><th>Client</th><th class=\"wide\">Department</th>"
 				      "<th class=\"n\">Tie</th><th>Class</th><th>24 months</th>%s</tr>\n",
 				  which == 2 ? "" : "<th>Why</th>");
 		rel_row(sb, s, r, which != 2);

@@ -29,6 +29,13 @@ printf 'import of %d messages (with the first full score pass): %s s, peak RSS %
 /usr/bin/time -v "$build/src/rapportd" -c "$out/score.conf" --recompute >"$out/recompute.out" 2>"$out/recompute.time"
 printf 'full recompute: %s s, peak RSS %s MB, %s\n' "$(secs "$out/recompute.time")" \
 	"$(rss "$out/recompute.time")" "$(grep -o 'scores of [0-9]* clients' "$out/recompute.time")"
+# the report's histories: every client's, against one full recompute
+[ -x "$build/tests/bench_history" ] || make -C "$build" -s tests/bench_history >/dev/null
+"$build/tests/bench_history" "$db" 24 >"$out/history.out"
+cat "$out/history.out"
+awk -v r="$(secs "$out/recompute.time")" '/history of/ {
+	h = $(NF - 1); printf "history / full recompute: %.2f (target <= 4): %s\n", h / r,
+	h / r <= 4 ? "PASS" : "FAIL" }' "$out/history.out"
 for cmd in "weak --limit 50" "weak" "clients --class weak"; do
 	# shellcheck disable=SC2086
 	"$build/src/rapport" -c "$out/score.conf" $cmd >/dev/null 2>&1 || true # warm the cache

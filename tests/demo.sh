@@ -3,8 +3,9 @@
 # runs it on a demo: a throwaway dovecot on 127.0.0.1 holding a liaison's
 # mailbox of two years, synced by `rapportd --once` over TLS (the demo
 # server's own certificate as ca_file), then `rapport weak`, `rapport
-# nudges` and `rapport departments`. Cleans up after itself; safe to run
-# again. Run as root on Debian 12.
+# nudges`, `rapport departments` and a team view, and writes the HTML
+# report into build-demo/report (its path printed last). Cleans up after
+# itself but for that report; safe to run again. Run as root on Debian 12.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -19,4 +20,5 @@ demo=$(mktemp -d /tmp/rapport-demo.XXXXXX)
 . "$top/tests/dovecot.sh"
 . "$top/tests/demo_env.sh"
 trap 'dovecot_down "$demo/dovecot" >/dev/null 2>&1; rm -rf "$demo"' EXIT INT TERM
-demo_run "$top" "$bin" "$demo"
+# the report outlives the demo: it is the one thing to look at afterwards
+demo_run "$top" "$bin" "$demo" "$top/build-demo/report"

@@ -1,19 +1,23 @@
 # demo_env.sh: sourced by tests/demo.sh (the README's first command) and
 # tests/readme.test, which checks the README's tour against it.
 #
-#   demo_run TOP BINDIR DIR   starts a throwaway dovecot in DIR/dovecot
+#   demo_run TOP BINDIR DIR [REPORT]
+#                             starts a throwaway dovecot in DIR/dovecot
 #                             (tests/dovecot.sh must be sourced), fills it
 #                             with tests/demo_mailbox.py's two liaisons'
 #                             mailboxes, syncs them with BINDIR/rapportd
 #                             --once over TLS and prints the tour: rapport
 #                             weak, nudges, departments, and the team view
 #                             of a client both liaisons write to (rapport
-#                             show). The caller stops dovecot
+#                             show); then writes the HTML report into
+#                             REPORT (default DIR/report) and prints its
+#                             path. The caller stops dovecot
 #                             (dovecot_down DIR/dovecot).
 demo_run() {
 	top=$1
 	bin=$2
 	demo=$3
+	report=${4:-$demo/report}
 	dovecot_up "$demo/dovecot"
 	python3 "$top/tests/demo_mailbox.py" "$demo/mail" >/dev/null
 	for who in liaison other; do
@@ -71,4 +75,7 @@ EOC
 	echo
 	echo "\$ rapport show \"Prof. Jon Weber\" | head -4    # the team view"
 	"$bin/rapport" -c "$demo/rapport.conf" show "Prof. Jon Weber" | head -4
+	echo
+	echo "\$ rapport report -o $report    # the HTML report: open it in a browser"
+	"$bin/rapport" -c "$demo/rapport.conf" report -o "$report"
 }
