@@ -423,7 +423,16 @@ int daemon_digest(struct store *st, const struct conf *c, const struct conf_acco
 		return 0;
 	}
 	size_t sent = 0;
-	r = notify_digest(st, c, a, ch, now, stop, &sent, &why);
+	/* the links' key: without it the digest still goes, without links */
+	unsigned char mac_key[ACTION_KEY_BYTES];
+	bool keyed = a && action_key_load(c, true, mac_key, &why) == 0;
+	if (a && !keyed) {
+		log_warnx("%s: the digest goes without action links: %s", a->name, why);
+		free(why);
+		why = NULL;
+	}
+	r = notify_digest(st, c, a, ch, now, keyed ? mac_key : NULL, stop, &sent, &why);
+	explicit_bzero(mac_key, sizeof(mac_key));
 	if (r < 0) {
 		log_warnx("%s: %s digest: %s", name, notify_channel_name(ch), why);
 		free(why);

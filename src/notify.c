@@ -11,7 +11,6 @@
 #include <time.h>
 
 #include "addr.h"
-#include "log.h"
 #include "action.h"
 #include "net.h"
 #include "notify.h"
@@ -553,8 +552,8 @@ static int count_open(void *ud, const struct store_nudge_row *r)
 }
 
 int notify_digest(struct store *st, const struct conf *c, const struct conf_account *a,
-		  enum notify_channel ch, int64_t now, volatile int *stop, size_t *ret_sent,
-		  char **ret_error)
+		  enum notify_channel ch, int64_t now, const unsigned char *key,
+		  volatile int *stop, size_t *ret_sent, char **ret_error)
 {
 	const char *chan = notify_channel_name(ch);
 	const char *account = ch == NOTIFY_TEAM ? NULL : a->name;
@@ -585,16 +584,8 @@ int notify_digest(struct store *st, const struct conf *c, const struct conf_acco
 		items_free(&x);
 		return -EINVAL;
 	}
-	/* the links' key; a team digest has none (see notify.h) */
-	unsigned char key[ACTION_KEY_BYTES];
-	char *why = NULL;
-	bool keyed = a && action_key_load(c, true, key, &why) == 0;
-	if (a && !keyed) {
-		log_warnx("%s: the digest goes without action links: %s", a->name, why);
-		free(why);
-	}
-	enrich(st, c, &x, keyed ? key : NULL);
-	explicit_bzero(key, sizeof(key));
+	/* a team digest has no links (see notify.h) */
+	enrich(st, c, &x, a ? key : NULL);
 	if (ch != NOTIFY_WEBHOOK) {
 		char *body = digest_text(&x, c, a, open - x.n, "\r\n");
 		char *msg = mail_message(c, a, to, body, x.n);

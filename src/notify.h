@@ -25,8 +25,9 @@ bool notify_enabled(const struct conf *c, enum notify_channel ch);
 /* Sends account's digest on channel ch (NOTIFY_TEAM: a is NULL, every
  * account): every open nudge not yet delivered there, grouped by kind,
  * each with its mail action links (action.h: snooze 7 days, snooze 30
- * days, dismiss, as mailto: links to the account's actions_address, else
- * digest_to, else its first identity; none when the key cannot be read),
+ * days, dismiss, not a client, as mailto: links to the account's
+ * actions_address, else digest_to, else its first identity, signed with
+ * key (action.h); none when key is NULL),
  * and, for a follow-up or one-sided nudge, who in the team could
  * introduce. Nothing to say sends nothing.
  * Returns 0 (with *ret_sent the number of nudges delivered), -EINVAL for
@@ -37,8 +38,8 @@ bool notify_enabled(const struct conf *c, enum notify_channel ch);
  * non-zero. The URLs are checked again with net_url_check(), the test
  * --check-config applies, before anything is sent. */
 int notify_digest(struct store *st, const struct conf *c, const struct conf_account *a,
-		  enum notify_channel ch, int64_t now, volatile int *stop, size_t *ret_sent,
-		  char **ret_error);
+		  enum notify_channel ch, int64_t now, const unsigned char *key,
+		  volatile int *stop, size_t *ret_sent, char **ret_error);
 
 /* The settings key remembering the last local day the digest of account
  * (NULL for the team digest) on ch was handled ("digest:ACCOUNT:CHANNEL").

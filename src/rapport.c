@@ -1184,12 +1184,16 @@ static int undo(struct global *g, const char *cmd, const char *kind, int argc, c
 	int r = over_args(g, cmd, argc, argv, false, 1, &o);
 	if (r || (r = over_open(g, cmd, argc, argv, &o)))
 		return r;
-	char *who;
+	char *who = NULL;
 	bool roster;
 	const char *arg = argv[o.first];
 	/* a name gone from the database can still be undone as written */
-	if (strchr(arg, '@') || target(g, cmd, arg, &who, &roster) != 0)
-		who = strchr(arg, '@') && addr_normalize(arg) ? addr_normalize(arg) : xstrdup(arg);
+	if (strchr(arg, '@'))
+		who = addr_normalize(arg);
+	else if (store_client_find(g->st, arg, false, &who, &roster) != 0)
+		who = NULL;
+	if (!who)
+		who = xstrdup(arg);
 	struct del_one d = {kind, o.liaison, who, 0};
 	r = over_write(g, del_one, &d);
 	if (!r && !d.n) {
