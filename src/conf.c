@@ -685,7 +685,7 @@ int conf_load(const char *path, struct conf *ret, struct strlist *errors,
 		struct strlist named = cl->liaisons;
 		cl->liaisons = (struct strlist){0};
 		for (size_t j = 0; j < named.n; j++)
-			conf_client_liaisons(&c, cl, named.v[j], cl->origin, warnings);
+			roster_client_liaisons(&c, cl, named.v[j], cl->origin, warnings);
 		sl_free(&named);
 	}
 
@@ -700,24 +700,6 @@ int conf_load(const char *path, struct conf *ret, struct strlist *errors,
 	}
 	*ret = c;
 	return 0;
-}
-
-void conf_client_liaisons(const struct conf *c, struct conf_client *cl, const char *list,
-			  const char *origin, struct strlist *warnings)
-{
-	char *copy = xstrdup(list), *save = NULL;
-	for (char *t = strtok_r(copy, ";", &save); t; t = strtok_r(NULL, ";", &save)) {
-		char *name = xstrtrim(t);
-		if (!*name)
-			;
-		else if (conf_account_find(c, name))
-			sl_add_unique(&cl->liaisons, name);
-		else
-			sl_take(warnings, xasprintf("%s: liaison \"%s\" of %s is no configured "
-						    "account: ignored", origin, name, cl->name));
-		free(name);
-	}
-	free(copy);
 }
 
 const struct conf_account *conf_account_find(const struct conf *c, const char *name)

@@ -134,11 +134,6 @@ void conf_free(struct conf *c);
 /* The defaults of DOMAIN.md, for code (and tests) that run without a file. */
 void conf_defaults(struct conf *c);
 
-/* Adds the account names in list (separated by ';') to cl->liaisons; a
- * name that is no account of c is a warning "origin: ..." and ignored. */
-void conf_client_liaisons(const struct conf *c, struct conf_client *cl, const char *list,
-			  const char *origin, struct strlist *warnings);
-
 /* The account called name, or NULL. */
 const struct conf_account *conf_account_find(const struct conf *c, const char *name);
 

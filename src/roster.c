@@ -75,6 +75,32 @@ int roster_csv_record(const char *data, size_t len, size_t *pos, struct strlist 
 	return nul ? 1 : 0;
 }
 
+static bool is_account(const struct conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_accounts; i++)
+		if (c->accounts[i].name && strcmp(c->accounts[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+void roster_client_liaisons(const struct conf *c, struct conf_client *cl, const char *list,
+			  const char *origin, struct strlist *warnings)
+{
+	char *copy = xstrdup(list), *save = NULL;
+	for (char *t = strtok_r(copy, ";", &save); t; t = strtok_r(NULL, ";", &save)) {
+		char *name = xstrtrim(t);
+		if (!*name)
+			;
+		else if (is_account(c, name))
+			sl_add_unique(&cl->liaisons, name);
+		else
+			sl_take(warnings, xasprintf("%s: liaison \"%s\" of %s is no configured "
+						    "account: ignored", origin, name, cl->name));
+		free(name);
+	}
+	free(copy);
+}
+
 static struct conf_client *client_by_name(struct conf *c, const char *name)
 {
 	for (size_t i = 0; i < c->n_clients; i++)
@@ -171,7 +197,7 @@ int roster_load(struct conf *c, const char *path, struct strlist *errors,
 			if (!cl->department && *dept)
 				cl->department = xstrdup(dept);
 			char *where = xasprintf("%s:%d", path, at);
-			conf_client_liaisons(c, cl, liaison, where, warnings);
+			roster_client_liaisons(c, cl, liaison, where, warnings);
 			free(where);
 		}
 		free(a);

@@ -21,6 +21,12 @@
 int roster_load(struct conf *c, const char *path, struct strlist *errors,
 		struct strlist *warnings);
 
+/* Adds the account names in list (separated by ';') to cl->liaisons; a
+ * name that is no account of c is a warning "origin: ..." and ignored.
+ * For the roster's liaison column and config clients alike. */
+void roster_client_liaisons(const struct conf *c, struct conf_client *cl, const char *list,
+			    const char *origin, struct strlist *warnings);
+
 /* Parses one CSV record starting at data[*pos] into fields; advances *pos
  * past it and counts the lines it spans in *lines. Returns 0; 1 when a
  * field held a NUL byte (the record is still consumed whole, so the caller

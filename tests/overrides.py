@@ -5,11 +5,12 @@ out here from DOMAIN.md §4, not from rapport's output. Dates are relative
 to NOW, taken once at start.
 Usage: overrides.py BUILDDIR TMPDIR"""
 import json
-import math
 import os
-import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tally import done, ok, run, tie, w  # noqa: E402
 
 build, tmp = sys.argv[1:3]
 RAPPORTD = os.path.join(build, "src", "rapportd")
@@ -20,31 +21,10 @@ ME, PHYS = "chem.lib@univ.example", "phys.lib@univ.example"
 VENDOR = "sales@vendor.example"
 WORK, HOME = "pat.work@chem.univ.example", "pat.home@mail.example"
 DEAN = "dean@chem.univ.example"
-passed = failed = 0
 
 
-def ok(cond, what):
-    global passed, failed
-    passed += bool(cond)
-    failed += not cond
-    print(("ok - " if cond else "not ok - ") + what)
 
 
-def run(*args, env=None):
-    return subprocess.run(list(args), capture_output=True, text=True, env=env)
-
-
-def w(days):
-    return 0.5 ** (days / 90.0)
-
-
-def tie(o, i, a, n, ci, li):
-    r = 2 * min(o, i) / (o + i) if o + i else 0.0
-    p = (a + 1) / (n + 2)
-    s = ci / (ci + li) if ci + li else None
-    b = 2 * min(s, 1 - s) if s is not None else 0.0
-    v = 1 - math.exp(-(o + i) / 4)
-    return math.floor(100 * v * (0.40 * r + 0.35 * p + 0.25 * b) + 0.5), p
 
 
 def iso(t):
@@ -240,5 +220,4 @@ os.chown(os.path.join(d, "r.db"), 0, 0)
 ok(r.returncode == 1 and "only nobody changes it: run sudo -u nobody rapport ignore " + VENDOR in r.stderr
    and "readonly" not in r.stderr.lower(), "a user who cannot write is told how (%s)" % r.stderr.strip())
 
-print("overrides: %d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+done("overrides")

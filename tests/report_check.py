@@ -10,10 +10,11 @@ import glob
 import json
 import os
 import random
-import subprocess
 import sys
 import time
-import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tally import done, ok, run  # noqa: E402
 
 import html5lib
 
@@ -28,18 +29,8 @@ IMG = '"><img src=x onerror="document.title=1">'
 RTL = "\u202eevil.exe\u202c Person"
 LONG = "Subject " + "x" * 10000
 S = "{http://www.w3.org/2000/svg}"  # html5lib puts inline SVG in its namespace
-passed = failed = 0
 
 
-def ok(cond, what):
-    global passed, failed
-    passed += bool(cond)
-    failed += not cond
-    print(("ok - " if cond else "not ok - ") + what)
-
-
-def run(*args, **kw):
-    return subprocess.run(list(args), capture_output=True, text=True, **kw)
 
 
 rng = random.Random(14)
@@ -235,5 +226,4 @@ else:
            len(dom.findall(".//" + S + "circle")) == pts,
            "%s in the browser: every chart (%d) and point (%d) is there" % (name, svgs, pts))
 
-print("report: %d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+done("report")

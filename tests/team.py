@@ -7,11 +7,12 @@ Usage: team.py BUILDDIR TMPDIR"""
 import csv
 import io
 import json
-import math
 import os
-import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tally import done, klass, median, ok, run, tie, w  # noqa: E402
 
 build, tmp = sys.argv[1:3]
 RAPPORTD = os.path.join(build, "src", "rapportd")
@@ -21,18 +22,8 @@ DAY = 86400
 CHEM, PHYS, BIO = "chem.lib@univ.example", "phys.lib@univ.example", "bio.lib@univ.example"
 ANN, BEN, CAT, DAN = ("ann@chem.univ.example", "ben@phys.univ.example",
                       "cat@chem.univ.example", "dan@bio.univ.example")
-passed = failed = 0
 
 
-def ok(cond, what):
-    global passed, failed
-    passed += bool(cond)
-    failed += not cond
-    print(("ok - " if cond else "not ok - ") + what)
-
-
-def run(*args, env=None):
-    return subprocess.run(list(args), capture_output=True, text=True, env=env)
 
 
 class Box:
@@ -62,28 +53,8 @@ class Box:
         return paths
 
 
-def w(days):
-    return 0.5 ** (days / 90.0)
 
 
-def tie(o, i, a, n, ci, li):
-    """DOMAIN.md §4 from the sums worked out below."""
-    r = 2 * min(o, i) / (o + i) if o + i else 0.0
-    p = (a + 1) / (n + 2)
-    s = ci / (ci + li) if ci + li else None
-    b = 2 * min(s, 1 - s) if s is not None else 0.0
-    v = 1 - math.exp(-(o + i) / 4)
-    return math.floor(100 * v * (0.40 * r + 0.35 * p + 0.25 * b) + 0.5), p
-
-
-def klass(t):
-    return "strong" if t >= 60 else "moderate" if t >= 30 else "weak"
-
-
-def median(v):
-    v = sorted(v)
-    n = len(v)
-    return 0 if not n else v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
 
 
 # chem and Ann: three outreach threads (own subjects), 100, 80 and 60 days
@@ -274,5 +245,4 @@ lia = {g["liaison"]: g["clients"] for g in json.loads(run(RAPPORT, "-c", conf, "
                                                            "liaisons").stdout or "[]")}
 ok(lia == {"bio": 2, "chem": 2, "phys": 4}, "per liaison: bio 2, chem 2, phys 4 (%s)" % lia)
 
-print("team: %d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+done("team")
