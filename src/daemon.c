@@ -296,7 +296,11 @@ static void *account_main(void *arg)
 		free(why);
 		why = NULL;
 	}
-	ac->unscored = true; /* a run killed after storing mail left it unscored */
+	/* mail a killed run stored, or a changed roster or override, is
+	 * past the account's score watermark; else nothing is to score */
+	bool stale = true;
+	model_unscored(st, ac->a->name, &stale);
+	ac->unscored = stale;
 	while (!*ac->stop) {
 		char *secret = NULL;
 		enum imap_fail f;
@@ -766,7 +770,8 @@ int daemon_run(struct conf *c, const struct daemon_options *opts)
 	char status[1024] = "", last_status[1024] = "";
 	int ret = 0;
 	for (;;) {
-		struct timespec one = {0, 250 * 1000000L};
+		/* --once ends as soon as its syncs do, not a tick later */
+		struct timespec one = {0, (o.once ? 10 : 250) * 1000000L};
 		siginfo_t info;
 		int sig = sigtimedwait(&set, &info, &one);
 		if (sig == SIGTERM || sig == SIGINT) {
