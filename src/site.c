@@ -121,6 +121,7 @@ struct rel {               /* one (account, client) relationship */
 	struct tl_msg *tl;
 	size_t ntl;
 	int anchor;            /* c-N on the account's page */
+	bool reconnect;        /* a reconnect nudge holds for it now */
 };
 
 struct site {
@@ -179,6 +180,7 @@ static int gather(struct store *st, struct site *s)
 		if ((r = model_load(st, s->c, s->accounts.v[a], s->o->now, 0, 0, &md)) < 0)
 			return r;
 		model_compute(&md);
+		size_t first = s->nrels;
 		s->rels = xrealloc(s->rels, (s->nrels + md.nclients + 1) * sizeof(*s->rels));
 		for (uint32_t ci = 0; ci < md.nclients; ci++) {
 			struct rel *x = &s->rels[s->nrels++];
@@ -191,6 +193,13 @@ static int gather(struct store *st, struct site *s)
 			struct tl_ctx t = {&md, x};
 			model_each_projection(&md, ci, on_tl, &t);
 		}
+		/* fading includes the ties a reconnect nudge is about */
+		struct nudge_list nl;
+		nudge_derive(&md, &nl);
+		for (size_t i = 0; i < nl.n; i++)
+			if (nl.v[i].kind == NUDGE_RECONNECT)
+				s->rels[first + nl.v[i].client].reconnect = true;
+		nudge_list_free(&nl);
 		model_free(&md);
 	}
 	return 0;
@@ -652,7 +661,7 @@ static void rel_table(struct sbuf *sb, const struct site *s, size_t a, int which
 		if (r->account != a)
 			continue;
 		bool weak = r->s.phase != PHASE_DORMANT && (r->s.klass == CLASS_WEAK || r->s.one_sided);
-		bool fading = r->s.trend == TREND_APART;
+		bool fading = r->s.trend == TREND_APART || r->reconnect;
 		if ((which == 0 && !weak) || (which == 1 && !fading))
 			continue;
 		if (!n++)
@@ -715,8 +724,9 @@ static void liaison_page(struct sbuf *sb, struct store *st, const struct site *s
 	sb_adds(sb, "<p><a href=\"index.html\">The team</a></p>\n");
 	sb_adds(sb, "<h2>Weak and one-sided relationships</h2>\n");
 	rel_table(sb, s, a, 0);
-	sb_adds(sb, "<h2>Fading ties</h2>\n<p class=\"muted\">Coming apart: fewer messages in the "
-		    "last 90 days than in the 90 before.</p>\n");
+	sb_adds(sb, "<h2>Fading ties</h2>\n<p class=\"muted\">Coming apart (fewer messages in the "
+		    "last 90 days than in the 90 before), or silent for longer than usual "
+		    "(a reconnect nudge).</p>\n");
 	rel_table(sb, s, a, 1);
 	sb_adds(sb, "<h2>Open nudges</h2>\n");
 	struct nudge_rows nr = {sb, s, a, conf_account_find(s->c, s->accounts.v[a]), 0};

@@ -183,6 +183,10 @@ for p in pages[1:]:
         for at, rows in asof.items():
             if at not in months and (acct, who) in rows and at[:7] in {m[:7] for m in months}:
                 bad += 1
+# fading ties: coming apart, or a reconnect nudge (Bob went quiet 200 days ago)
+fad = trees[os.path.join(site, "liaison-chem.html")]
+ok("Bob Fading" in "".join(fad.itertext()).split("Fading ties", 1)[1].split("Open nudges", 1)[0],
+   "fading ties list the one gone quiet (a reconnect)")
 ok(checked > 150 and bad == 0, "every history point equals --as-of at its instant (%d points, "
    "%d months, %d differ)" % (checked, len(asof), bad))
 big = [x for x in trees[os.path.join(site, "liaison-chem.html")].findall(".//" + S + "svg")
@@ -220,7 +224,10 @@ else:
         ok(not dom.findall(".//script") and not dom.findall(".//img"),
            "%s in the browser: no element injected" % name)
         static = trees[p]
-        pts = len(static.findall(".//" + S + "circle"))
+        ties = [c.get("data-tie") for c in static.findall(".//" + S + "circle")]
+        ok(ties == [c.get("data-tie") for c in dom.findall(".//" + S + "circle")],
+           "%s in the browser: the charts' points carry the history's values" % name)
+        pts = len(ties)
         svgs = len(static.findall(".//" + S + "svg"))
         ok(svgs and len(dom.findall(".//" + S + "svg")) == svgs and
            len(dom.findall(".//" + S + "circle")) == pts,
