@@ -191,12 +191,8 @@ struct shown {
 static int cmp_shown(const void *a, const void *b)
 {
 	const struct shown *x = a, *y = b;
-	const struct score *p = &x->md.clients[x->ci].score, *q = &y->md.clients[y->ci].score;
-	if (p->tie_strength != q->tie_strength)
-		return p->tie_strength > q->tie_strength ? -1 : 1;
-	if (p->response_rate != q->response_rate)
-		return p->response_rate > q->response_rate ? -1 : 1;
-	return strcmp(x->md.account_name, y->md.account_name);
+	return report_stronger(&x->md.clients[x->ci].score, x->md.account_name,
+			       &y->md.clients[y->ci].score, y->md.account_name);
 }
 
 static int open_nudges(struct global *g, struct shown *sh)

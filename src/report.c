@@ -650,19 +650,23 @@ static int cmp_str_ptr(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+int report_stronger(const struct score *a, const char *account_a, const struct score *b,
+		    const char *account_b)
+{
+	if (a->tie_strength != b->tie_strength)
+		return a->tie_strength > b->tie_strength ? -1 : 1;
+	if (a->response_rate != b->response_rate)
+		return a->response_rate > b->response_rate ? -1 : 1;
+	return strcmp(account_a, account_b);
+}
+
 /* The library's tie to a client: its strongest row first. */
 static int cmp_strongest(const void *a, const void *b)
 {
 	const struct report_row *x = *(const struct report_row *const *)a;
 	const struct report_row *y = *(const struct report_row *const *)b;
 	int c = strcmp(x->client, y->client);
-	if (c)
-		return c;
-	if (x->s.tie_strength != y->s.tie_strength)
-		return x->s.tie_strength > y->s.tie_strength ? -1 : 1;
-	if (x->s.response_rate != y->s.response_rate)
-		return x->s.response_rate > y->s.response_rate ? -1 : 1;
-	return strcmp(x->account, y->account);
+	return c ? c : report_stronger(&x->s, x->account, &y->s, y->account);
 }
 
 char *report_intro(const struct report *r, const struct conf *c, const char *account,
@@ -674,11 +678,7 @@ char *report_intro(const struct report *r, const struct conf *c, const char *acc
 		if (x->s.klass != CLASS_STRONG || strcmp(x->client, client) != 0 ||
 		    strcmp(x->account, account) == 0)
 			continue;
-		if (!best || x->s.tie_strength > best->s.tie_strength ||
-		    (x->s.tie_strength == best->s.tie_strength &&
-		     (x->s.response_rate > best->s.response_rate ||
-		      (x->s.response_rate == best->s.response_rate &&
-		       strcmp(x->account, best->account) < 0))))
+		if (!best || report_stronger(&x->s, x->account, &best->s, best->account) < 0)
 			best = x;
 	}
 	if (!best)

@@ -78,6 +78,12 @@ void report_print_clients(FILE *f, const struct report *r, enum report_format fm
 void report_print_groups(FILE *f, const struct report *r, bool by_account,
 			 enum report_format fmt);
 
+/* The order of relationships with one client, strongest first (DOMAIN.md
+ * §4): highest tie strength, then highest P, then account name. Negative
+ * when a (of account_a) comes first. */
+int report_stronger(const struct score *a, const char *account_a, const struct score *b,
+		    const char *account_b);
+
 /* reason, and for a follow-up or one-sided nudge (kind) the sentence of
  * report_intro() after it. Caller frees. */
 char *report_with_intro(const struct report *r, const struct conf *c, const char *account,

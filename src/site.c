@@ -676,6 +676,13 @@ static void rel_table(struct sbuf *sb, const struct site *s, size_t a, int which
 		sb_adds(sb, "<p class=\"muted\">None.</p>\n");
 }
 
+static int cmp_team(const void *a, const void *b, void *ud)
+{
+	const struct site *s = ud;
+	const struct rel *x = *(const struct rel *const *)a, *y = *(const struct rel *const *)b;
+	return report_stronger(&x->s, s->accounts.v[x->account], &y->s, s->accounts.v[y->account]);
+}
+
 static void client_section(struct sbuf *sb, const struct site *s, const struct rel *r)
 {
 	sb_printf(sb, "<section class=\"client\" id=\"c-%d\"><h3>", r->anchor);
@@ -692,15 +699,7 @@ static void client_section(struct sbuf *sb, const struct site *s, const struct r
 	for (size_t i = 0; i < s->nrels; i++)
 		if (strcmp(s->rels[i].name, r->name) == 0)
 			tv[n++] = &s->rels[i];
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && (tv[j]->s.tie_strength > tv[j - 1]->s.tie_strength ||
-					    (tv[j]->s.tie_strength == tv[j - 1]->s.tie_strength &&
-					     tv[j]->s.response_rate > tv[j - 1]->s.response_rate));
-		     j--) {
-			const struct rel *t = tv[j];
-			tv[j] = tv[j - 1];
-			tv[j - 1] = t;
-		}
+	qsort_r(tv, n, sizeof(*tv), cmp_team, (void *)s);
 	for (size_t i = 0; i < n; i++) {
 		sb_adds(sb, "<tr><td>");
 		text(sb, liaison_name(s, tv[i]->account), 80);
