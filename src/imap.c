@@ -651,11 +651,15 @@ static enum imap_fail run_fetch(struct imap *im, struct mailimap_set *set,
 static bool maybe_bounce(const char *h, size_t n)
 {
 	static const char *const words[] = {"multipart/report", "mailer-daemon", "postmaster"};
-	for (size_t w = 0; w < ARRAY_SIZE(words); w++) {
-		size_t k = strlen(words[w]);
-		for (size_t i = 0; i + k <= n; i++)
-			if (ascii_strncasecmp(h + i, words[w], k) == 0)
+	for (size_t i = 0; i < n; i++) {
+		char c = (char)(h[i] | 0x20); /* every word starts with a letter */
+		if (c != 'm' && c != 'p')
+			continue;
+		for (size_t w = 0; w < ARRAY_SIZE(words); w++) {
+			size_t k = strlen(words[w]);
+			if (words[w][0] == c && i + k <= n && ascii_strncasecmp(h + i, words[w], k) == 0)
 				return true;
+		}
 	}
 	return false;
 }

@@ -6,7 +6,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -193,53 +195,55 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Reads exactly n bytes before the deadline (deadline < 0: none). */
-static int read_all(int fd, void *buf, size_t n, int64_t deadline)
-{
-	char *p = buf;
-	while (n) {
-		if (deadline >= 0) {
-			int64_t left = deadline - now_ms();
-			struct pollfd pfd = {fd, POLLIN, 0};
-			if (left <= 0)
-				return -ETIMEDOUT;
-			int r = poll(&pfd, 1, (int)left);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r == 0)
-				return -ETIMEDOUT;
-		}
-		ssize_t k = read(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -ECHILD;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 /* The worker's loop: request = u32 len, i64 src kind, i64 src t, data;
- * answer = i64 status, u32 len, record. */
+ * answer = i64 status, u32 len, record. Requests are read in large
+ * chunks (a batch arrives back to back); each answer is written before the
+ * next request is parsed, so that the caller always knows which message a
+ * hang or a crash belongs to. */
 static void __attribute__((noreturn)) worker_main(int fd, parsew_fn fn)
 {
 	struct sbuf in = {0}, out = {0};
+	size_t used = 0; /* bytes of in already consumed */
 	for (;;) {
-		uint32_t len;
+		uint32_t len = 0;
+		for (;;) {
+			size_t need = 20;
+			if (in.len - used >= 20) {
+				memcpy(&len, in.buf + used, 4);
+				need = 20 + (size_t)len;
+				if (in.len - used >= need)
+					break;
+			}
+			if (used) {
+				memmove(in.buf, in.buf + used, in.len - used);
+				in.len -= used;
+				used = 0;
+			}
+			size_t room = need > in.len + 262144 ? need : in.len + 262144;
+			if (in.cap < room + 1) {
+				in.buf = xrealloc(in.buf, room + 1);
+				in.cap = room + 1;
+			}
+			ssize_t k = read(fd, in.buf + in.len, in.cap - 1 - in.len);
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				_exit(0);
+			in.len += (size_t)k;
+		}
 		int64_t kind, t;
-		if (read_all(fd, &len, sizeof(len), -1) < 0 || read_all(fd, &kind, 8, -1) < 0 ||
-		    read_all(fd, &t, 8, -1) < 0)
-			_exit(0);
-		sb_reset(&in);
-		sb_add(&in, "", 0);
-		in.buf = xrealloc(in.buf, (size_t)len + 1);
-		in.cap = (size_t)len + 1;
-		if (read_all(fd, in.buf, len, -1) < 0)
-			_exit(0);
+		memcpy(&len, in.buf + used, 4);
+		memcpy(&kind, in.buf + used + 4, 8);
+		memcpy(&t, in.buf + used + 12, 8);
+		char *data = in.buf + used + 20;
+		/* the parser may read one byte past the data (a NUL), as before */
+		char saved = data[len];
+		data[len] = '\0';
 		struct msg_src_date src = {(enum msg_date_source)kind, t};
 		struct msg m;
-		int64_t status = fn(in.buf, len, &src, &m);
+		int64_t status = fn(data, len, &src, &m);
+		data[len] = saved;
+		used += 20 + (size_t)len;
 		sb_reset(&out);
 		put_i64(&out, status);
 		put_u32(&out, 0);
@@ -278,6 +282,8 @@ static int spawn(struct parsew *w)
 		worker_main(sv[1], w->fn);
 	}
 	close(sv[1]);
+	/* the caller's end only: it writes a batch while it reads answers */
+	fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
 	w->pid = pid;
 	w->fd = sv[0];
 	return 0;
@@ -315,55 +321,175 @@ int parsew_start(parsew_fn fn, int timeout_ms, struct parsew **ret)
 	return 0;
 }
 
+/* Where a batch is: jobs before rd are answered; the frame of job wr is
+ * written up to woff (a 20-byte head, then the data); t0 is when job rd
+ * was in the worker's hands (written whole and its predecessor answered),
+ * 0 while it is not. */
+struct batch {
+	struct parsew_job *jobs;
+	size_t n, rd, wr, woff;
+	int64_t t0;
+	struct sbuf in;
+	bool broken; /* a write failed: the worker is gone */
+};
+
+static bool skipped(const struct parsew_job *j)
+{
+	return j->len > UINT32_MAX - 20;
+}
+
+static void skip_ahead(struct batch *b, size_t *i)
+{
+	while (*i < b->n && skipped(&b->jobs[*i]))
+		(*i)++;
+}
+
+/* Ends job rd with status r (a worker failure: the worker is killed) and
+ * moves on; the next jobs are sent again to a new worker. */
+static void job_failed(struct parsew *w, struct batch *b, int r)
+{
+	b->jobs[b->rd].status = r;
+	reap(w, true);
+	b->rd++;
+	skip_ahead(b, &b->rd);
+	b->wr = b->rd;
+	b->woff = 0;
+	b->t0 = 0;
+	b->in.len = 0;
+	b->broken = false;
+}
+
+/* Writes what the socket takes of the frames from job wr on. */
+static int push_frames(struct batch *b, int fd)
+{
+	while (b->wr < b->n) {
+		struct parsew_job *j = &b->jobs[b->wr];
+		unsigned char head[20];
+		uint32_t len = (uint32_t)j->len;
+		int64_t kind = j->src.kind, t = j->src.t;
+		memcpy(head, &len, 4);
+		memcpy(head + 4, &kind, 8);
+		memcpy(head + 12, &t, 8);
+		struct iovec iov[2];
+		int niov = 0;
+		if (b->woff < 20)
+			iov[niov++] = (struct iovec){head + b->woff, 20 - b->woff};
+		size_t doff = b->woff > 20 ? b->woff - 20 : 0;
+		if (j->len > doff)
+			iov[niov++] = (struct iovec){(char *)j->data + doff, j->len - doff};
+		ssize_t k = writev(fd, iov, niov);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (k < 0)
+			return -EPIPE;
+		b->woff += (size_t)k;
+		if (b->woff < 20 + j->len)
+			continue;
+		if (b->wr == b->rd)
+			b->t0 = now_ms();
+		b->wr++;
+		b->woff = 0;
+		skip_ahead(b, &b->wr);
+	}
+	return 0;
+}
+
+/* Takes the complete answers in b->in. 0, or -ECHILD on a malformed one. */
+static int take_answers(struct batch *b)
+{
+	size_t off = 0;
+	while (b->rd < b->wr && b->in.len - off >= 12) {
+		int64_t status;
+		uint32_t blen;
+		memcpy(&status, b->in.buf + off, 8);
+		memcpy(&blen, b->in.buf + off + 8, 4);
+		if (b->in.len - off - 12 < blen)
+			break;
+		struct parsew_job *j = &b->jobs[b->rd];
+		if (status > 0 || status < -4095 ||
+		    (status == 0 && parsew_unpack(b->in.buf + off + 12, blen, &j->msg) < 0))
+			return -ECHILD;
+		j->status = (int)status;
+		off += 12 + (size_t)blen;
+		b->rd++;
+		skip_ahead(b, &b->rd);
+		b->t0 = b->rd < b->wr ? now_ms() : 0;
+	}
+	memmove(b->in.buf, b->in.buf + off, b->in.len - off);
+	b->in.len -= off;
+	return 0;
+}
+
+void parsew_parse_batch(struct parsew *w, struct parsew_job *jobs, size_t n)
+{
+	struct batch b = {jobs, n, 0, 0, 0, 0, {0}, false};
+	for (size_t i = 0; i < n; i++) {
+		jobs[i].status = skipped(&jobs[i]) ? -E2BIG : 0;
+		jobs[i].msg = (struct msg){0};
+	}
+	skip_ahead(&b, &b.rd);
+	b.wr = b.rd;
+	while (b.rd < n) {
+		if (w->fd < 0) {
+			if (spawn(w) < 0) {
+				for (; b.rd < n; b.rd++)
+					if (!skipped(&jobs[b.rd]))
+						jobs[b.rd].status = -ECHILD;
+				break;
+			}
+			w->restarts++;
+		}
+		/* a worker that died takes no more; its answers before the
+		 * message it died on are still to be read, up to the EOF */
+		if (!b.broken && push_frames(&b, w->fd) < 0)
+			b.broken = true;
+		int timeout = -1;
+		if (b.t0) {
+			int64_t left = b.t0 + w->timeout_ms - now_ms();
+			if (left <= 0) {
+				job_failed(w, &b, -ETIMEDOUT);
+				continue;
+			}
+			timeout = (int)left;
+		}
+		struct pollfd pfd = {w->fd, POLLIN | (b.wr < n && !b.broken ? POLLOUT : 0), 0};
+		int r = poll(&pfd, 1, timeout);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0)
+			continue; /* the deadline, checked above */
+		if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		if (b.in.cap - b.in.len < 65536) {
+			b.in.cap = b.in.len + 262144;
+			b.in.buf = xrealloc(b.in.buf, b.in.cap);
+		}
+		ssize_t k = read(w->fd, b.in.buf + b.in.len, b.in.cap - b.in.len);
+		if (k < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+			continue;
+		if (k <= 0) {
+			job_failed(w, &b, -ECHILD);
+			continue;
+		}
+		b.in.len += (size_t)k;
+		if (take_answers(&b) < 0)
+			job_failed(w, &b, -ECHILD);
+	}
+	sb_free(&b.in);
+}
+
 int parsew_parse(struct parsew *w, const char *data, size_t len,
 		 const struct msg_src_date *src, struct msg *ret)
 {
-	if (w->fd < 0) {
-		if (spawn(w) < 0)
-			return -ECHILD;
-		w->restarts++;
-	}
-	if (len > UINT32_MAX - 1)
-		return -E2BIG;
-	uint32_t n = (uint32_t)len;
-	int64_t kind = src ? src->kind : DATE_NONE, t = src ? src->t : 0;
-	int r = write_all(w->fd, &n, sizeof(n));
-	if (r == 0)
-		r = write_all(w->fd, &kind, 8);
-	if (r == 0)
-		r = write_all(w->fd, &t, 8);
-	if (r == 0)
-		r = write_all(w->fd, data, len);
-	int64_t deadline = now_ms() + w->timeout_ms;
-	int64_t status = 0;
-	uint32_t blen = 0;
-	if (r == 0)
-		r = read_all(w->fd, &status, 8, deadline);
-	if (r == 0)
-		r = read_all(w->fd, &blen, 4, deadline);
-	if (r < 0) {
-		r = r == -ETIMEDOUT ? -ETIMEDOUT : -ECHILD;
-		reap(w, true);
-		return r;
-	}
-	char *body = xmalloc((size_t)blen + 1);
-	r = read_all(w->fd, body, blen, deadline);
-	if (r < 0) {
-		free(body);
-		reap(w, true);
-		return r == -ETIMEDOUT ? -ETIMEDOUT : -ECHILD;
-	}
-	if (status != 0) {
-		free(body);
-		return (int)status;
-	}
-	r = parsew_unpack(body, blen, ret);
-	free(body);
-	if (r < 0) {
-		reap(w, true);
-		return -ECHILD;
-	}
-	return 0;
+	struct parsew_job j = {data, len, {DATE_NONE, 0}, 0, {0}};
+	if (src)
+		j.src = *src;
+	parsew_parse_batch(w, &j, 1);
+	if (j.status == 0)
+		*ret = j.msg;
+	return j.status;
 }
 
 unsigned parsew_restarts(const struct parsew *w)

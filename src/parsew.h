@@ -29,6 +29,23 @@ int parsew_start(parsew_fn fn, int timeout_ms, struct parsew **ret);
 int parsew_parse(struct parsew *w, const char *data, size_t len,
 		 const struct msg_src_date *src, struct msg *ret);
 
+/* One message of a batch: data, len and src are the caller's; status
+ * and msg (when status is 0: msg_free it) are the answer. */
+struct parsew_job {
+	const char *data;
+	size_t len;
+	struct msg_src_date src;
+	int status;
+	struct msg msg;
+};
+
+/* Parses jobs[0..n) in the worker, in order, as parsew_parse would one
+ * by one, but streaming: the requests go out while the answers come
+ * back, one round trip for the batch. A job that crashes or hangs the
+ * worker gets -ECHILD or -ETIMEDOUT (its own deadline of timeout_ms, from
+ * when the worker had it) and the jobs after it go to a new worker. */
+void parsew_parse_batch(struct parsew *w, struct parsew_job *jobs, size_t n);
+
 /* How many times the worker was restarted. */
 unsigned parsew_restarts(const struct parsew *w);
 

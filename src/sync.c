@@ -161,15 +161,25 @@ static int store_batch(struct sync *s, int64_t fid, const char *folder, bool inb
 {
 	struct msg_rules rules = {&s->a->identity, s->conf->scoring.personal_max_recipients};
 	uint64_t fresh_count = 0;
-	if (store_begin(s->st) < 0)
-		return -EIO;
+	struct parsew_job *jobs = xcalloc(n + 1, sizeof(*jobs));
 	for (size_t i = 0; i < n; i++) {
-		struct msg rec;
-		struct msg_src_date src = {m[i].internal_date ? DATE_INTERNAL : DATE_NONE,
-					   m[i].internal_date};
+		jobs[i].data = m[i].data ? m[i].data : "";
+		jobs[i].len = m[i].data ? m[i].len : 0;
+		jobs[i].src = (struct msg_src_date){m[i].internal_date ? DATE_INTERNAL : DATE_NONE,
+						    m[i].internal_date};
+	}
+	parsew_parse_batch(s->w, jobs, n);
+	size_t i = 0;
+	if (store_begin(s->st) < 0)
+		goto fail;
+	for (; i < n; i++) {
+		struct msg rec = jobs[i].msg;
 		char pos[32];
 		snprintf(pos, sizeof(pos), "UID %u", m[i].uid);
-		int r = m[i].data ? parsew_parse(s->w, m[i].data, m[i].len, &src, &rec) : -EINVAL;
+		int r = m[i].data ? jobs[i].status : -EINVAL;
+		jobs[i].msg = (struct msg){0};
+		if (r == 0 && !m[i].data)
+			msg_free(&rec);
 		if (r < 0) {
 			const char *why = r == -ETIMEDOUT ? "the parser did not finish in time"
 					  : r == -ECHILD  ? "the parser crashed on it"
@@ -206,17 +216,17 @@ static int store_batch(struct sync *s, int64_t fid, const char *folder, bool inb
 			goto fail;
 		fresh_count += fresh;
 	}
-	for (size_t i = 0; i < lost->n; i++) {
+	for (size_t k = 0; k < lost->n; k++) {
 		static const char why[] = "the server lists it but did not deliver it (asked twice)";
 		char *src_name = xasprintf("%s [%s]", s->a->name, folder);
-		char *pos = xasprintf("UID %s", lost->v[i]);
+		char *pos = xasprintf("UID %s", lost->v[k]);
 		int q = store_quarantine(s->st, s->account, src_name, pos, why);
 		free(src_name);
 		free(pos);
 		if (q < 0)
 			goto fail;
 		if (s->rep.quarantined)
-			s->rep.quarantined(s->rep.ud, folder, (uint32_t)strtoul(lost->v[i], NULL, 10),
+			s->rep.quarantined(s->rep.ud, folder, (uint32_t)strtoul(lost->v[k], NULL, 10),
 					   why);
 	}
 	if (store_folder_set_state(s->st, fid, uidvalidity, checkpoint, (int64_t)time(NULL)) < 0 ||
@@ -225,9 +235,13 @@ static int store_batch(struct sync *s, int64_t fid, const char *folder, bool inb
 	s->stored += fresh_count;
 	if (ret_new)
 		*ret_new += fresh_count;
+	free(jobs);
 	return 0;
 fail:
 	store_rollback(s->st);
+	for (; i < n; i++)
+		msg_free(&jobs[i].msg);
+	free(jobs);
 	return -EIO;
 }
 

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -63,6 +64,47 @@ int main(void)
 	/* msg_parse's own refusal passes through without a restart */
 	CHECK_INT(parsew_parse(w, "\n\nbody only", 11, &src, &m), -EINVAL);
 	CHECK_INT(parsew_restarts(w), 2);
+
+	/* a batch: 3,000 messages (much more than a socket buffer holds each
+	 * way) with a crash, a hang and refusals among them; every answer is
+	 * the one for its own message */
+	enum { NB = 3000 };
+	struct parsew_job *jobs = calloc(NB, sizeof(*jobs));
+	char (*bodies)[600] = calloc(NB, sizeof(*bodies));
+	for (int i = 0; i < NB; i++) {
+		if (i == 7)
+			snprintf(bodies[i], sizeof(bodies[i]), "CRASH");
+		else if (i == 1500)
+			snprintf(bodies[i], sizeof(bodies[i]), "HANG");
+		else if (i % 100 == 42)
+			snprintf(bodies[i], sizeof(bodies[i]), "\n\nbody only %d", i);
+		else
+			snprintf(bodies[i], sizeof(bodies[i]),
+				 "From: n%d@x.example\nSubject: number %d\nMessage-ID: <%d@x>\n"
+				 "To: %0400d@y.example\n\n", i, i, i, i);
+		jobs[i].data = bodies[i];
+		jobs[i].len = strlen(bodies[i]);
+		jobs[i].src = src;
+	}
+	parsew_parse_batch(w, jobs, NB);
+	int right = 0;
+	for (int i = 0; i < NB; i++) {
+		char want[32];
+		snprintf(want, sizeof(want), "number %d", i);
+		if (i == 7)
+			right += jobs[i].status == -ECHILD;
+		else if (i == 1500)
+			right += jobs[i].status == -ETIMEDOUT;
+		else if (i % 100 == 42)
+			right += jobs[i].status == -EINVAL;
+		else
+			right += jobs[i].status == 0 && strcmp(jobs[i].msg.subject, want) == 0;
+		msg_free(&jobs[i].msg);
+	}
+	CHECK_INT(right, NB);
+	CHECK_INT(parsew_restarts(w), 4);
+	free(jobs);
+	free(bodies);
 	parsew_stop(w);
 	return check_done("unit_parsew");
 }
