@@ -10,6 +10,30 @@
 #include "maildir.h"
 #include "mbox.h"
 
+/* A message read and not yet stored: a copy of what the source gave
+ * (the source's buffers last only for its callback). */
+struct pend {
+	char *data;         /* NULL: rejected before parsing, for why */
+	size_t len;
+	enum import_reject why;
+	struct msg_src_date date;
+	int64_t folder_id;
+	bool inbox;
+	uint32_t uid;
+	char *folder, *position;
+};
+
+/* A batch of them; its jobs while the worker parses it. */
+struct queue {
+	struct pend *p;
+	size_t n, cap, bytes;
+	struct parsew_job *jobs;
+};
+
+/* A batch is parsed while the one before it is stored: the worker and
+ * the store each keep a core busy. */
+#define IMPORT_BATCH_BYTES ((size_t)2 << 20)
+
 struct import {
 	struct store *st;
 	struct parsew *w;
@@ -21,13 +45,12 @@ struct import {
 	void *ud;
 	struct import_stats stats;
 	struct import_stats committed; /* stats as of the last commit */
-	unsigned pending;  /* messages in the open transaction */
-	bool in_tx;
 	const char *source; /* the path being imported */
 	volatile int *stop;
 	/* the folder cache: one lookup per folder change, not per message */
 	char *folder_name;
 	int64_t folder_id;
+	struct queue filling, parsing; /* parsing: submitted to the worker */
 };
 
 const char *import_reject_name(enum import_reject r)
@@ -64,58 +87,137 @@ int import_new(struct store *st, struct parsew *w, const struct conf *c,
 	return 0;
 }
 
-/* Drops the open batch; the totals go back to what is really stored. */
-static void rollback(struct import *im)
+static void queue_clear(struct queue *q)
 {
-	store_rollback(im->st);
-	im->in_tx = false;
-	im->pending = 0;
-	im->stats = im->committed;
-	free(im->folder_name);
-	im->folder_name = NULL;
-}
-
-static int flush(struct import *im)
-{
-	if (!im->in_tx)
-		return 0;
-	im->in_tx = false;
-	im->pending = 0;
-	if (store_commit(im->st) < 0) {
-		rollback(im);
-		return -EIO;
+	for (size_t i = 0; i < q->n; i++) {
+		free(q->p[i].data);
+		free(q->p[i].folder);
+		free(q->p[i].position);
+		if (q->jobs)
+			msg_free(&q->jobs[i].msg);
 	}
-	im->committed = im->stats;
-	if (im->report)
-		im->report(im->ud, im->source, NULL, NULL, &im->stats);
-	return 0;
+	free(q->jobs);
+	q->jobs = NULL;
+	q->n = 0;
+	q->bytes = 0;
 }
 
-static int reject(struct import *im, const struct src_msg *m, enum import_reject why)
+static void queue_free(struct queue *q)
+{
+	queue_clear(q);
+	free(q->p);
+	*q = (struct queue){0};
+}
+
+static int reject(struct import *im, const struct pend *p, enum import_reject why)
 {
 	im->stats.rejected++;
 	im->stats.rejected_by[why]++;
 	if (im->report)
-		im->report(im->ud, im->source, m->position, import_reject_name(why), &im->stats);
-	char *src = xasprintf("%s [%s]", im->source, m->folder);
-	int r = store_quarantine(im->st, im->account, src, m->position, import_reject_name(why));
+		im->report(im->ud, im->source, p->position, import_reject_name(why), &im->stats);
+	char *src = xasprintf("%s [%s]", im->source, p->folder);
+	int r = store_quarantine(im->st, im->account, src, p->position, import_reject_name(why));
 	free(src);
+	return r;
+}
+
+/* Stores a parsed batch in one transaction. 0, or -EIO with the batch
+ * rolled back and the totals back to what is really stored. */
+static int store_queue(struct import *im, struct queue *q)
+{
+	int r = q->n ? store_begin(im->st) : 0;
+	for (size_t i = 0; i < q->n && r == 0; i++) {
+		const struct pend *p = &q->p[i];
+		struct msg rec = q->jobs[i].msg;
+		int status = q->jobs[i].status;
+		q->jobs[i].msg = (struct msg){0};
+		if (!p->data)
+			r = reject(im, p, p->why);
+		else if (status < 0)
+			r = reject(im, p, status == -ETIMEDOUT ? REJ_PARSER_HANG
+					  : status == -ECHILD  ? REJ_PARSER_CRASH
+					  : status == -E2BIG   ? REJ_HEADER_LARGE
+							       : REJ_NO_HEADER);
+		else if (action_parse(rec.subject, &(struct action_cmd){0}))
+			im->stats.commands++; /* a mailed command is not mail; only a sync applies it */
+		else {
+			bool fresh = false;
+			enum msg_kind kind = msg_classify(&rec, &im->rules);
+			enum msg_direction dir = msg_direction(&rec, &im->a->identity, p->inbox);
+			r = store_message_add(im->st, im->account, p->folder_id, p->uid, &rec, kind,
+					      dir, p->inbox, &fresh);
+			if (r == 0) {
+				if (fresh)
+					im->stats.stored++;
+				else
+					im->stats.duplicates++;
+			}
+		}
+		msg_free(&rec);
+	}
+	if (r == 0 && q->n && store_commit(im->st) < 0)
+		r = -EIO;
+	if (r < 0) {
+		store_rollback(im->st);
+		im->stats = im->committed;
+		/* the folder row may have gone with the transaction */
+		free(im->folder_name);
+		im->folder_name = NULL;
+		queue_clear(q);
+		return -EIO;
+	}
+	im->committed = im->stats;
+	if (q->n && im->report)
+		im->report(im->ud, im->source, NULL, NULL, &im->stats);
+	queue_clear(q);
+	return 0;
+}
+
+static void queue_submit(struct import *im, struct queue *q)
+{
+	q->jobs = xcalloc(q->n + 1, sizeof(*q->jobs));
+	for (size_t i = 0; i < q->n; i++) {
+		q->jobs[i].data = q->p[i].data ? q->p[i].data : "";
+		q->jobs[i].len = q->p[i].data ? q->p[i].len : 0;
+		q->jobs[i].src = q->p[i].date;
+	}
+	parsew_submit(im->w, q->jobs, q->n);
+}
+
+/* The batch being filled goes to the worker; the one the worker had is
+ * stored meanwhile (and its array filled next). */
+static int rotate(struct import *im)
+{
+	parsew_wait(im->w);
+	struct queue done = im->parsing;
+	im->parsing = im->filling;
+	queue_submit(im, &im->parsing);
+	int r = store_queue(im, &done);
+	im->filling = done;
+	return r;
+}
+
+/* Stores everything read so far: the batch the worker has, then the one
+ * being filled. */
+static int drain(struct import *im)
+{
+	parsew_wait(im->w);
+	int r = store_queue(im, &im->parsing);
+	if (im->filling.n) {
+		queue_submit(im, &im->filling);
+		parsew_wait(im->w);
+		int f = store_queue(im, &im->filling);
+		r = r < 0 ? r : f;
+	}
 	return r;
 }
 
 static int on_message(void *ud, const struct src_msg *m)
 {
 	struct import *im = ud;
-	struct msg rec;
-	int r;
 
 	if (im->stop && *im->stop)
 		return -EINTR;
-	if (!im->in_tx) {
-		if (store_begin(im->st) < 0)
-			return -EIO;
-		im->in_tx = true;
-	}
 	im->stats.read++;
 	if (!im->folder_name || strcmp(im->folder_name, m->folder) != 0) {
 		free(im->folder_name);
@@ -123,38 +225,28 @@ static int on_message(void *ud, const struct src_msg *m)
 		if (store_folder(im->st, im->account, m->folder, m->role, &im->folder_id) < 0)
 			return -EIO;
 	}
-	if (!m->data)
-		r = reject(im, m, m->error == -EINVAL || m->error == -ELOOP ? REJ_NOT_REGULAR
-									  : REJ_UNREADABLE);
-	else if (m->header_too_large)
-		r = reject(im, m, REJ_HEADER_LARGE);
-	else if ((r = parsew_parse(im->w, m->data, m->len, &m->date, &rec)) < 0)
-		r = reject(im, m, r == -ETIMEDOUT ? REJ_PARSER_HANG
-				  : r == -ECHILD  ? REJ_PARSER_CRASH
-				  : r == -E2BIG   ? REJ_HEADER_LARGE
-						  : REJ_NO_HEADER);
-	else if (action_parse(rec.subject, &(struct action_cmd){0})) {
-		/* a mailed command is not mail; only a sync applies it */
-		im->stats.commands++;
-		msg_free(&rec);
-	} else {
-		bool inbox = strcmp(m->role, "inbox") == 0, fresh = false;
-		enum msg_kind kind = msg_classify(&rec, &im->rules);
-		enum msg_direction dir = msg_direction(&rec, &im->a->identity, inbox);
-		r = store_message_add(im->st, im->account, im->folder_id, m->uid, &rec, kind, dir,
-				      inbox, &fresh);
-		msg_free(&rec);
-		if (r == 0) {
-			if (fresh)
-				im->stats.stored++;
-			else
-				im->stats.duplicates++;
-		}
+	struct queue *q = &im->filling;
+	if (q->n == q->cap) {
+		q->cap = q->cap ? 2 * q->cap : 64;
+		q->p = xrealloc(q->p, q->cap * sizeof(*q->p));
 	}
-	if (r < 0)
-		return -EIO;
-	if (++im->pending >= IMPORT_BATCH)
-		return flush(im);
+	struct pend *p = &q->p[q->n++];
+	*p = (struct pend){.date = m->date, .folder_id = im->folder_id, .uid = m->uid,
+			   .inbox = strcmp(m->role, "inbox") == 0, .folder = xstrdup(m->folder),
+			   .position = xstrdup(m->position)};
+	if (!m->data)
+		p->why = m->error == -EINVAL || m->error == -ELOOP ? REJ_NOT_REGULAR : REJ_UNREADABLE;
+	else if (m->header_too_large)
+		p->why = REJ_HEADER_LARGE;
+	else {
+		p->data = xmalloc(m->len + 1);
+		memcpy(p->data, m->data, m->len);
+		p->data[m->len] = '\0';
+		p->len = m->len;
+		q->bytes += m->len;
+	}
+	if (q->n >= IMPORT_BATCH || q->bytes >= IMPORT_BATCH_BYTES)
+		return rotate(im);
 	return 0;
 }
 
@@ -177,11 +269,14 @@ int import_path(struct import *im, const char *path, const char *folder)
 		r = mbox_read(path, f, source_folder_role(f), on_message, im);
 		free(name);
 	}
-	if (r == -EIO) {
-		rollback(im);
+	if (r == -EIO) { /* what was not stored is dropped; the totals say so */
+		parsew_wait(im->w);
+		queue_clear(&im->parsing);
+		queue_clear(&im->filling);
+		im->stats = im->committed;
 		return r;
 	}
-	int f = flush(im);
+	int f = drain(im);
 	return r < 0 ? r : f;
 }
 
@@ -199,7 +294,9 @@ int import_finish(struct import *im)
 {
 	if (!im)
 		return 0;
-	int r = flush(im);
+	int r = drain(im);
+	queue_free(&im->parsing);
+	queue_free(&im->filling);
 	free(im->folder_name);
 	free(im);
 	return r;

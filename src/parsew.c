@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,11 @@ struct parsew {
 	pid_t pid;
 	int fd;
 	unsigned restarts;
+	/* a batch parsed behind the caller's back (parsew_submit) */
+	pthread_t tid;
+	bool running;
+	struct parsew_job *jobs;
+	size_t njobs;
 };
 
 /* ---- wire form ---------------------------------------------------------- */
@@ -484,12 +490,43 @@ int parsew_parse(struct parsew *w, const char *data, size_t len,
 		 const struct msg_src_date *src, struct msg *ret)
 {
 	struct parsew_job j = {data, len, {DATE_NONE, 0}, 0, {0}};
+	parsew_wait(w);
 	if (src)
 		j.src = *src;
 	parsew_parse_batch(w, &j, 1);
 	if (j.status == 0)
 		*ret = j.msg;
 	return j.status;
+}
+
+static void *batch_thread(void *ud)
+{
+	struct parsew *w = ud;
+	parsew_parse_batch(w, w->jobs, w->njobs);
+	return NULL;
+}
+
+void parsew_submit(struct parsew *w, struct parsew_job *jobs, size_t n)
+{
+	parsew_wait(w);
+	w->jobs = jobs;
+	w->njobs = n;
+	/* the thread takes no signal: the caller's handlers run where they
+	 * always did */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	w->running = pthread_create(&w->tid, NULL, batch_thread, w) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!w->running)
+		parsew_parse_batch(w, jobs, n); /* no thread: at once */
+}
+
+void parsew_wait(struct parsew *w)
+{
+	if (w->running)
+		pthread_join(w->tid, NULL);
+	w->running = false;
 }
 
 unsigned parsew_restarts(const struct parsew *w)
@@ -501,6 +538,7 @@ void parsew_stop(struct parsew *w)
 {
 	if (!w)
 		return;
+	parsew_wait(w);
 	reap(w, false);
 	free(w);
 }

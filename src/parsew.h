@@ -46,6 +46,14 @@ struct parsew_job {
  * when the worker had it) and the jobs after it go to a new worker. */
 void parsew_parse_batch(struct parsew *w, struct parsew_job *jobs, size_t n);
 
+/* The same, behind the caller's back: parsing jobs[0..n) starts on a
+ * thread of its own and the call returns; parsew_wait waits for it to end
+ * (the jobs are the thread's until then, and w may not be used otherwise).
+ * So the caller stores one batch while the worker parses the next.
+ * parsew_submit waits for a batch still running first. */
+void parsew_submit(struct parsew *w, struct parsew_job *jobs, size_t n);
+void parsew_wait(struct parsew *w);
+
 /* How many times the worker was restarted. */
 unsigned parsew_restarts(const struct parsew *w);
 

@@ -126,7 +126,31 @@ static const char *const migrations[] = {
 	" account TEXT NOT NULL DEFAULT '', subject TEXT NOT NULL, target TEXT, days INTEGER,"
 	" reason TEXT, set_by TEXT NOT NULL, set_at INTEGER NOT NULL,"
 	" UNIQUE(kind, account, subject));",
+	/* 4 -> 5: a message's recipients and references in one row (see
+	 * rcpt_text), not a row each: a broadcast to 500 addresses is one
+	 * insert, not 500. Filled from the rows by lists_from_rows; then the
+	 * old tables give way to views of the same name and columns, for
+	 * whoever reads the database with the sqlite3 shell */
+	"CREATE TABLE message_lists(message INTEGER PRIMARY KEY REFERENCES messages(id),"
+	" recipients TEXT, refs TEXT);",
 };
+
+/* The views that stand for schema 4's tables recipients and refs. */
+static const char lists_views[] =
+	"CREATE VIEW recipients(message, field, addr) AS"
+	" WITH RECURSIVE s(message, item, rest) AS ("
+	"  SELECT message, NULL, recipients || char(10) FROM message_lists"
+	"  WHERE recipients IS NOT NULL"
+	"  UNION ALL SELECT message, substr(rest, 1, instr(rest, char(10)) - 1),"
+	"  substr(rest, instr(rest, char(10)) + 1) FROM s WHERE rest <> '')"
+	" SELECT message, substr(item, 1, instr(item, ' ') - 1), substr(item, instr(item, ' ') + 1)"
+	" FROM s WHERE item IS NOT NULL;"
+	"CREATE VIEW refs(message, pos, ref) AS"
+	" WITH RECURSIVE s(message, pos, item, rest) AS ("
+	"  SELECT message, -1, NULL, refs || char(10) FROM message_lists WHERE refs IS NOT NULL"
+	"  UNION ALL SELECT message, pos + 1, substr(rest, 1, instr(rest, char(10)) - 1),"
+	"  substr(rest, instr(rest, char(10)) + 1) FROM s WHERE rest <> '')"
+	" SELECT message, pos, item FROM s WHERE item IS NOT NULL;";
 
 /* The score columns, in the order score_bind/score_read use them: first
  * those the tables and aggregates show (SCORE_COLS_BRIEF), then the rest. */
@@ -149,7 +173,7 @@ static const char *const migrations[] = {
 
 enum stmt {
 	S_ACCOUNT_GET, S_ACCOUNT_ADD, S_FOLDER_GET, S_FOLDER_ADD, S_FOLDER_ROLE,
-	S_MSG_ADD, S_MSG_ID, S_MSG_INBOX, S_RCPT_ADD, S_REF_ADD, S_BOUNCE_ADD, S_LOC_ADD,
+	S_MSG_ADD, S_MSG_ID, S_MSG_INBOX, S_LISTS_ADD, S_BOUNCE_ADD, S_LOC_ADD,
 	S_QUAR_ADD, S_FOLDER_STATE, S_FOLDER_SET_STATE, S_EACH_FOLDER, S_COUNT, S_COUNT_QUAR,
 	S_ROSTER_DEL_ADDR, S_ROSTER_DEL_CLIENT, S_DEPT_DEL_DOMAIN, S_DEPT_DEL,
 	S_CLIENT_ADD, S_CLIENT_ADDR_ADD, S_DEPT_ADD, S_DEPT_DOMAIN_ADD,
@@ -179,8 +203,8 @@ static const char *const sql[S_N] = {
 	[S_MSG_INBOX] = "UPDATE messages SET in_inbox = 1, direction = CASE WHEN direction ="
 			" 'unrelated' AND from_addr IS NOT NULL THEN 'inbound' ELSE direction END"
 			" WHERE id = ?1 AND in_inbox = 0",
-	[S_RCPT_ADD] = "INSERT OR IGNORE INTO recipients(message, field, addr) VALUES(?1,?2,?3)",
-	[S_REF_ADD] = "INSERT OR IGNORE INTO refs(message, pos, ref) VALUES(?1,?2,?3)",
+	[S_LISTS_ADD] = "INSERT OR REPLACE INTO message_lists(message, recipients, refs)"
+			" VALUES(?1,?2,?3)",
 	[S_BOUNCE_ADD] = "INSERT OR IGNORE INTO bounce_failed(message, addr) VALUES(?1,?2)",
 	[S_LOC_ADD] = "INSERT INTO locations(message, folder, uid) VALUES(?1,?2,?3)"
 		      " ON CONFLICT(message, folder) DO UPDATE SET uid = excluded.uid"
@@ -218,13 +242,15 @@ static const char *const sql[S_N] = {
 	[S_EACH_ACCOUNT] = "SELECT id, name FROM accounts ORDER BY name",
 	[S_EACH_MSG] = "SELECT id, message_id, date, kind, direction, from_addr, subject,"
 		       " subject_norm, in_reply_to, bounce_orig_id, bounce_per_recipient,"
-		       " EXISTS(SELECT 1 FROM refs r WHERE r.message = m.id)"
+		       " EXISTS(SELECT 1 FROM message_lists l WHERE l.message = m.id AND"
+		       " l.refs IS NOT NULL)"
 		       " FROM messages m WHERE account_id = ?1 AND date <= ?2 ORDER BY date, id",
-	[S_EACH_RCPT] = "SELECT r.message, r.field, r.addr FROM recipients r JOIN messages m"
-			" ON m.id = r.message WHERE m.account_id = ?1 AND m.date <= ?2"
-			" ORDER BY r.message, r.field, r.addr",
-	[S_EACH_REF] = "SELECT r.message, '', r.ref FROM refs r JOIN messages m ON m.id ="
-		       " r.message WHERE m.account_id = ?1 AND m.date <= ?2 ORDER BY r.message, r.pos",
+	[S_EACH_RCPT] = "SELECT l.message, l.recipients FROM message_lists l JOIN messages m"
+			" ON m.id = l.message WHERE m.account_id = ?1 AND m.date <= ?2"
+			" AND l.recipients IS NOT NULL ORDER BY l.message",
+	[S_EACH_REF] = "SELECT l.message, l.refs FROM message_lists l JOIN messages m"
+		       " ON m.id = l.message WHERE m.account_id = ?1 AND m.date <= ?2"
+		       " AND l.refs IS NOT NULL ORDER BY l.message",
 	[S_EACH_FAIL] = "SELECT b.message, '', b.addr FROM bounce_failed b JOIN messages m"
 			" ON m.id = b.message WHERE m.account_id = ?1 AND m.date <= ?2"
 			" ORDER BY b.message, b.addr",
@@ -421,6 +447,60 @@ static int exec(struct store *st, const char *s)
 	return sqlite3_exec(st->db, s, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
 }
 
+/* Schema 4 -> 5: the rows of recipients and refs, in their key order,
+ * become one text per message in message_lists; the tables become views. */
+static int lists_from_rows(struct store *st)
+{
+	static const char *const sel[] = {
+		"SELECT message, field || ' ' || addr FROM recipients ORDER BY message, field, addr",
+		"SELECT message, ref FROM refs ORDER BY message, pos",
+	};
+	static const char *const put[] = {
+		"INSERT INTO message_lists(message, recipients) VALUES(?1, ?2)",
+		"INSERT INTO message_lists(message, refs) VALUES(?1, ?2)"
+		" ON CONFLICT(message) DO UPDATE SET refs = excluded.refs",
+	};
+	int r = 0;
+	for (size_t k = 0; k < ARRAY_SIZE(sel) && r == 0; k++) {
+		sqlite3_stmt *q = NULL, *ins = NULL;
+		struct sbuf sb = {0};
+		int64_t cur = -1;
+		if (sqlite3_prepare_v2(st->db, sel[k], -1, &q, NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v2(st->db, put[k], -1, &ins, NULL) != SQLITE_OK)
+			r = -EIO;
+		int step = SQLITE_DONE;
+		while (r == 0) {
+			step = sqlite3_step(q);
+			int64_t m = step == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
+			if (m != cur && cur >= 0) {
+				sqlite3_bind_int64(ins, 1, cur);
+				sqlite3_bind_text(ins, 2, sb.buf, (int)sb.len, SQLITE_STATIC);
+				if (sqlite3_step(ins) != SQLITE_DONE)
+					r = -EIO;
+				sqlite3_reset(ins);
+				sb_reset(&sb);
+			}
+			if (step != SQLITE_ROW)
+				break;
+			const char *v = (const char *)sqlite3_column_text(q, 1);
+			if (sb.len)
+				sb_addc(&sb, '\n');
+			sb_adds(&sb, v ? v : "");
+			cur = m;
+		}
+		if (r == 0 && step != SQLITE_DONE)
+			r = -EIO;
+		sb_free(&sb);
+		sqlite3_finalize(q);
+		sqlite3_finalize(ins);
+	}
+	if (r == 0)
+		r = exec(st, "DROP TABLE recipients; DROP TABLE refs;");
+	if (r == 0)
+		r = exec(st, lists_views);
+	return r;
+}
+
 static int migrate(struct store *st, char **ret_error)
 {
 	int64_t v = 0;
@@ -443,6 +523,8 @@ static int migrate(struct store *st, char **ret_error)
 		int r = exec(st, "BEGIN IMMEDIATE");
 		if (r == 0)
 			r = exec(st, migrations[v]);
+		if (r == 0 && v + 1 == 5)
+			r = lists_from_rows(st);
 		if (r == 0)
 			r = exec(st, set);
 		if (r == 0)
@@ -735,36 +817,85 @@ int store_folder(struct store *st, int64_t account, const char *name, const char
 	return 0;
 }
 
-static int add_list(struct store *st, int64_t id, const char *field, const struct strlist *l)
+struct rcpt_ent {
+	const char *field, *addr;
+};
+
+static int cmp_rcpt_ent(const void *a, const void *b)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		sqlite3_stmt *q = prep(st, S_RCPT_ADD);
-		if (!q)
-			return -EIO;
-		sqlite3_bind_int64(q, 1, id);
-		bind_text(q, 2, field);
-		bind_text(q, 3, l->v[i]);
-		if (run(q) < 0)
-			return -EIO;
+	const struct rcpt_ent *x = a, *y = b;
+	int c = strcmp(x->field, y->field);
+	return c ? c : strcmp(x->addr, y->addr);
+}
+
+/* A message's recipients as one text, "FIELD ADDR" lines in field then
+ * address order, each pair once (what the rows of schema 4 held); its
+ * references as one text, a line each in order. Addresses and ids hold no
+ * white space (addr_normalize, dsn_first_msgid), so a line is never cut
+ * inside one; NULL when there is none. */
+static char *rcpt_text(const struct msg *m)
+{
+	const struct {
+		const char *name;
+		const struct strlist *l;
+	} f[] = {{"to", &m->to}, {"cc", &m->cc}, {"bcc", &m->bcc}, {"reply-to", &m->reply_to}};
+	size_t n = 0, k = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++)
+		n += f[i].l->n;
+	if (!n)
+		return NULL;
+	struct rcpt_ent *e = xcalloc(n, sizeof(*e));
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++)
+		for (size_t j = 0; j < f[i].l->n; j++)
+			if (!strchr(f[i].l->v[j], '\n'))
+				e[k++] = (struct rcpt_ent){f[i].name, f[i].l->v[j]};
+	qsort(e, k, sizeof(*e), cmp_rcpt_ent);
+	struct sbuf sb = {0};
+	for (size_t i = 0; i < k; i++) {
+		if (i && cmp_rcpt_ent(&e[i - 1], &e[i]) == 0)
+			continue;
+		if (sb.len)
+			sb_addc(&sb, '\n');
+		sb_adds(&sb, e[i].field);
+		sb_addc(&sb, ' ');
+		sb_adds(&sb, e[i].addr);
 	}
-	return 0;
+	free(e);
+	return sb.len ? sb_steal(&sb) : (sb_free(&sb), NULL);
+}
+
+static char *refs_text(const struct msg *m)
+{
+	struct sbuf sb = {0};
+	for (size_t i = 0; i < m->references.n; i++) {
+		if (strchr(m->references.v[i], '\n'))
+			continue;
+		if (sb.len)
+			sb_addc(&sb, '\n');
+		sb_adds(&sb, m->references.v[i]);
+	}
+	return sb.len ? sb_steal(&sb) : (sb_free(&sb), NULL);
 }
 
 static int add_details(struct store *st, int64_t id, const struct msg *m)
 {
-	if (add_list(st, id, "to", &m->to) < 0 || add_list(st, id, "cc", &m->cc) < 0 ||
-	    add_list(st, id, "bcc", &m->bcc) < 0 || add_list(st, id, "reply-to", &m->reply_to) < 0)
-		return -EIO;
-	for (size_t i = 0; i < m->references.n; i++) {
-		sqlite3_stmt *q = prep(st, S_REF_ADD);
-		if (!q)
-			return -EIO;
-		sqlite3_bind_int64(q, 1, id);
-		sqlite3_bind_int64(q, 2, (int64_t)i);
-		bind_text(q, 3, m->references.v[i]);
-		if (run(q) < 0)
-			return -EIO;
+	char *rcpt = rcpt_text(m), *refs = refs_text(m);
+	int r = 0;
+	if (rcpt || refs) {
+		sqlite3_stmt *q = prep(st, S_LISTS_ADD);
+		if (!q) {
+			r = -EIO;
+		} else {
+			sqlite3_bind_int64(q, 1, id);
+			bind_text(q, 2, rcpt);
+			bind_text(q, 3, refs);
+			r = run(q);
+		}
 	}
+	free(rcpt);
+	free(refs);
+	if (r < 0)
+		return -EIO;
 	for (size_t i = 0; i < m->bounce_failed.n; i++) {
 		sqlite3_stmt *q = prep(st, S_BOUNCE_ADD);
 		if (!q)
@@ -1124,19 +1255,54 @@ int store_each_message(struct store *st, int64_t account, int64_t as_of, store_m
 	return rows_done(q, r, ret);
 }
 
+/* Hands over the lines of one list text (see rcpt_text): "FIELD ADDR"
+ * split at the first space, or the whole line with field "". */
+static int each_line(int64_t message, const char *text, bool fields, store_detail_fn fn,
+		     void *ud, struct sbuf *tmp)
+{
+	sb_reset(tmp);
+	sb_adds(tmp, text);
+	sb_addc(tmp, '\0');
+	for (char *p = tmp->buf; *p;) {
+		char *nl = strchr(p, '\n'), *next = nl ? nl + 1 : p + strlen(p);
+		if (nl)
+			*nl = '\0';
+		char *sp = fields ? strchr(p, ' ') : NULL;
+		int r;
+		if (sp) {
+			*sp = '\0';
+			r = fn(ud, message, p, sp + 1);
+		} else {
+			r = fn(ud, message, "", p);
+		}
+		if (r < 0)
+			return r;
+		p = next;
+	}
+	return 0;
+}
+
 int store_each_detail(struct store *st, enum store_detail d, int64_t account, int64_t as_of,
 		      store_detail_fn fn, void *ud)
 {
 	static const enum stmt which[] = {S_EACH_RCPT, S_EACH_REF, S_EACH_FAIL};
 	sqlite3_stmt *q = prep(st, which[d]);
+	struct sbuf tmp = {0};
 	int r, ret = 0;
 	if (!q)
 		return -EIO;
 	sqlite3_bind_int64(q, 1, account);
 	sqlite3_bind_int64(q, 2, as_of);
-	while ((r = sqlite3_step(q)) == SQLITE_ROW)
-		if ((ret = fn(ud, sqlite3_column_int64(q, 0), col(q, 1), col(q, 2))) < 0)
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t message = sqlite3_column_int64(q, 0);
+		if (d == DETAIL_BOUNCE_FAILED)
+			ret = fn(ud, message, col(q, 1), col(q, 2));
+		else
+			ret = each_line(message, col(q, 1), d == DETAIL_RECIPIENTS, fn, ud, &tmp);
+		if (ret < 0)
 			break;
+	}
+	sb_free(&tmp);
 	return rows_done(q, r, ret);
 }
 

@@ -12,7 +12,7 @@
 #include "msg.h"
 #include "score.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 

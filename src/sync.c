@@ -153,22 +153,51 @@ void sync_commands_done(struct sync *s)
 	sl_free(&s->elsewhere);
 }
 
-/* Stores one fetched batch and moves the checkpoint to its last UID, in
+/* A fetched batch on its way: parsed (behind the caller's back) and then
+ * stored with the checkpoint it reaches. */
+struct batch {
+	struct imap_msg *m;
+	size_t got;
+	struct strlist lost;
+	uint32_t checkpoint;
+	size_t done; /* UIDs of the folder's list covered, for progress */
+	struct parsew_job *jobs;
+};
+
+static void batch_parse(struct sync *s, struct batch *b)
+{
+	b->jobs = xcalloc(b->got + 1, sizeof(*b->jobs));
+	for (size_t i = 0; i < b->got; i++) {
+		const struct imap_msg *m = &b->m[i];
+		b->jobs[i].data = m->data ? m->data : "";
+		b->jobs[i].len = m->data ? m->len : 0;
+		b->jobs[i].src = (struct msg_src_date){m->internal_date ? DATE_INTERNAL : DATE_NONE,
+						       m->internal_date};
+	}
+	parsew_submit(s->w, b->jobs, b->got);
+}
+
+static void batch_free(struct batch *b)
+{
+	for (size_t i = 0; b->jobs && i < b->got; i++)
+		msg_free(&b->jobs[i].msg);
+	free(b->jobs);
+	imap_msgs_free(b->m, b->got);
+	sl_free(&b->lost);
+	*b = (struct batch){0};
+}
+
+/* Stores one parsed batch and moves the checkpoint to its last UID, in
  * one transaction. */
 static int store_batch(struct sync *s, int64_t fid, const char *folder, bool inbox,
-		       uint32_t uidvalidity, uint32_t checkpoint, const struct imap_msg *m,
-		       size_t n, const struct strlist *lost, uint64_t *ret_new)
+		       uint32_t uidvalidity, struct batch *b, uint64_t *ret_new)
 {
 	struct msg_rules rules = {&s->a->identity, s->conf->scoring.personal_max_recipients};
 	uint64_t fresh_count = 0;
-	struct parsew_job *jobs = xcalloc(n + 1, sizeof(*jobs));
-	for (size_t i = 0; i < n; i++) {
-		jobs[i].data = m[i].data ? m[i].data : "";
-		jobs[i].len = m[i].data ? m[i].len : 0;
-		jobs[i].src = (struct msg_src_date){m[i].internal_date ? DATE_INTERNAL : DATE_NONE,
-						    m[i].internal_date};
-	}
-	parsew_parse_batch(s->w, jobs, n);
+	const struct imap_msg *m = b->m;
+	size_t n = b->got;
+	struct parsew_job *jobs = b->jobs;
+	const struct strlist *lost = &b->lost;
 	size_t i = 0;
 	if (store_begin(s->st) < 0)
 		goto fail;
@@ -176,10 +205,12 @@ static int store_batch(struct sync *s, int64_t fid, const char *folder, bool inb
 		struct msg rec = jobs[i].msg;
 		char pos[32];
 		snprintf(pos, sizeof(pos), "UID %u", m[i].uid);
-		int r = m[i].data ? jobs[i].status : -EINVAL;
+		int r = jobs[i].status;
 		jobs[i].msg = (struct msg){0};
-		if (r == 0 && !m[i].data)
+		if (!m[i].data) { /* nothing came but the UID */
 			msg_free(&rec);
+			r = -EINVAL;
+		}
 		if (r < 0) {
 			const char *why = r == -ETIMEDOUT ? "the parser did not finish in time"
 					  : r == -ECHILD  ? "the parser crashed on it"
@@ -229,19 +260,15 @@ static int store_batch(struct sync *s, int64_t fid, const char *folder, bool inb
 			s->rep.quarantined(s->rep.ud, folder, (uint32_t)strtoul(lost->v[k], NULL, 10),
 					   why);
 	}
-	if (store_folder_set_state(s->st, fid, uidvalidity, checkpoint, (int64_t)time(NULL)) < 0 ||
+	if (store_folder_set_state(s->st, fid, uidvalidity, b->checkpoint, (int64_t)time(NULL)) < 0 ||
 	    store_commit(s->st) < 0)
 		goto fail;
 	s->stored += fresh_count;
 	if (ret_new)
 		*ret_new += fresh_count;
-	free(jobs);
 	return 0;
 fail:
 	store_rollback(s->st);
-	for (; i < n; i++)
-		msg_free(&jobs[i].msg);
-	free(jobs);
 	return -EIO;
 }
 
@@ -366,31 +393,53 @@ enum imap_fail sync_folder(struct sync *s, const char *folder, uint64_t *ret_new
 	if ((f = imap_search(s->im, since, first ? 1 : last + 1, &uids, &n)) != IMAP_OK)
 		return f;
 
-	for (size_t i = 0; i < n; i += SYNC_BATCH) {
-		size_t k = n - i < SYNC_BATCH ? n - i : SYNC_BATCH;
-		struct imap_msg *m = NULL;
-		size_t got = 0;
-		struct strlist lost = {0};
-		if ((f = fetch_batch(s, uids + i, k, &m, &got, &lost)) != IMAP_OK)
+	/* a pipeline: batch k is fetched while the worker parses batch k-1,
+	 * which is stored while the worker parses batch k */
+	struct batch prev = {0};
+	for (size_t i = 0; i <= n; i += SYNC_BATCH) {
+		struct batch cur = {0};
+		bool more = i < n && !(s->stop && *s->stop && i > 0);
+		if (i < n && !more)
+			*ret_interrupted = true;
+		if (more) {
+			size_t k = n - i < SYNC_BATCH ? n - i : SYNC_BATCH;
+			f = fetch_batch(s, uids + i, k, &cur.m, &cur.got, &cur.lost);
+			/* every UID asked for is now delivered, gone from the
+			 * server, or in the quarantine with the reason */
+			cur.checkpoint = uids[i + k - 1];
+			cur.done = i + k;
+			if (f != IMAP_OK)
+				more = false;
+		}
+		parsew_wait(s->w);
+		if (more)
+			batch_parse(s, &cur);
+		if (prev.jobs) {
+			if (store_batch(s, fid, folder, inbox, info.uidvalidity, &prev, ret_new) < 0) {
+				*ret_store_error = true;
+				f = IMAP_TEMPORARY;
+				more = false;
+			} else if (s->rep.progress) {
+				s->rep.progress(s->rep.ud, folder, prev.done, n);
+			}
+			batch_free(&prev);
+		}
+		if (!more) {
+			parsew_wait(s->w);
+			batch_free(&cur);
 			break;
-		/* every UID asked for is now delivered, gone from the server,
-		 * or in the quarantine with the reason */
-		uint32_t checkpoint = uids[i + k - 1];
-		int r = store_batch(s, fid, folder, inbox, info.uidvalidity, checkpoint, m, got,
-				    &lost, ret_new);
-		imap_msgs_free(m, got);
-		sl_free(&lost);
-		if (r < 0) {
+		}
+		prev = cur;
+	}
+	if (prev.jobs) { /* the last batch */
+		parsew_wait(s->w);
+		if (store_batch(s, fid, folder, inbox, info.uidvalidity, &prev, ret_new) < 0) {
 			*ret_store_error = true;
 			f = IMAP_TEMPORARY;
-			break;
+		} else if (s->rep.progress) {
+			s->rep.progress(s->rep.ud, folder, prev.done, n);
 		}
-		if (s->rep.progress)
-			s->rep.progress(s->rep.ud, folder, i + k, n);
-		if (s->stop && *s->stop && i + k < n) {
-			*ret_interrupted = true;
-			break;
-		}
+		batch_free(&prev);
 	}
 	free(uids);
 	return f;

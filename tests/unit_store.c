@@ -149,11 +149,22 @@ int main(void)
 	CHECK(stat(gdb, &sb) == 0 && (sb.st_mode & 0777) == 0750);
 	free(gdb);
 
-	/* a schema version 2 database is brought to version 4: the weak list's
+	/* a schema version 2 database is brought to version 5: the weak list's
 	 * covering index replaces the old partial one (3), whose client rows
-	 * learn their liaisons and mailed commands get their table (4) */
+	 * learn their liaisons and mailed commands get their table (4), and
+	 * recipients and references are one row per message (5) */
 	sqlite3 *h;
 	CHECK_INT(sqlite3_open(db, &h), SQLITE_OK);
+	int rcpt_rows = q1(db, "SELECT count(*) FROM recipients");
+	CHECK(rcpt_rows > 0);
+	CHECK_INT(sqlite3_exec(h, "CREATE TABLE r4(message INTEGER NOT NULL, field TEXT NOT NULL,"
+			       " addr TEXT NOT NULL, PRIMARY KEY(message, field, addr)) WITHOUT"
+			       " ROWID; INSERT INTO r4 SELECT * FROM recipients; CREATE TABLE"
+			       " f4(message INTEGER NOT NULL, pos INTEGER NOT NULL, ref TEXT NOT"
+			       " NULL, PRIMARY KEY(message, pos)) WITHOUT ROWID; INSERT INTO f4"
+			       " SELECT * FROM refs; DROP VIEW recipients; DROP VIEW refs; DROP"
+			       " TABLE message_lists; ALTER TABLE r4 RENAME TO recipients; ALTER"
+			       " TABLE f4 RENAME TO refs;", NULL, NULL, NULL), SQLITE_OK);
 	CHECK_INT(sqlite3_exec(h, "DROP INDEX scores_weak_list; CREATE INDEX scores_weak ON"
 			       " scores(tie_strength, out_weight DESC) WHERE phase <> 'dormant'"
 			       " AND (class = 'weak' OR one_sided); ALTER TABLE clients DROP COLUMN"
@@ -171,6 +182,11 @@ int main(void)
 	CHECK_INT(q1(db, "SELECT count(*) FROM sqlite_master WHERE name = 'scores_weak_list'"), 1);
 	CHECK_INT(q1(db, "SELECT count(*) FROM sqlite_master WHERE name = 'scores_weak'"), 0);
 	CHECK_INT(q1(db, "SELECT count(*) FROM sqlite_master WHERE name = 'mail_actions'"), 1);
+	/* 5: the rows became one text per message; the views give them back */
+	CHECK_INT(q1(db, "SELECT count(*) FROM sqlite_master WHERE name = 'recipients' AND"
+		     " type = 'view'"), 1);
+	CHECK_INT(q1(db, "SELECT count(*) FROM recipients"), rcpt_rows);
+	CHECK_INT(q1(db, "SELECT count(*) FROM refs"), 2);
 	CHECK_INT(q1(db, "SELECT count(*) FROM sqlite_master WHERE name = 'overrides'"), 1);
 	CHECK_INT(q1(db, "SELECT count(*) FROM pragma_table_info('clients') WHERE name = 'liaisons'"),
 		  1);
