@@ -525,6 +525,7 @@ struct fetch_ctx {
 	bool body_pass;
 	const uint32_t *want;   /* the UIDs asked for, ascending */
 	size_t nwant;
+	size_t *slot;           /* per UID of want: its entry + 1, 0 none (lazy) */
 };
 
 static int64_t imap_date_to_epoch(const struct mailimap_date_time *d)
@@ -539,9 +540,11 @@ static int64_t imap_date_to_epoch(const struct mailimap_date_time *d)
 			      d->dt_sec) - (d->dt_zone < 0 ? -off : off);
 }
 
-static bool wanted(const struct fetch_ctx *x, uint32_t uid)
+/* The index of uid in the (sorted) UIDs asked for, or -1. */
+static ptrdiff_t wanted(const struct fetch_ctx *x, uint32_t uid)
 {
-	return bsearch(&uid, x->want, x->nwant, sizeof(uid), cmp_u32) != NULL;
+	const uint32_t *p = bsearch(&uid, x->want, x->nwant, sizeof(uid), cmp_u32);
+	return p ? p - x->want : -1;
 }
 
 /* The entry of a UID that was asked for, made on its first answer with
@@ -549,11 +552,19 @@ static bool wanted(const struct fetch_ctx *x, uint32_t uid)
  * UIDs nobody asked for, or FLAGS changes of other messages). */
 static struct imap_msg *entry(struct fetch_ctx *x, uint32_t uid, bool has_part)
 {
-	if (!wanted(x, uid))
+	ptrdiff_t w = wanted(x, uid);
+	if (w < 0)
 		return NULL;
-	for (size_t i = x->n; i > 0; i--)
-		if (x->m[i - 1].uid == uid)
-			return &x->m[i - 1];
+	if (!x->slot) { /* entry index + 1 per UID asked for; 0: none yet */
+		x->slot = xcalloc(x->nwant + 1, sizeof(*x->slot));
+		for (size_t i = 0; i < x->n; i++) {
+			ptrdiff_t k = wanted(x, x->m[i].uid);
+			if (k >= 0)
+				x->slot[k] = i + 1;
+		}
+	}
+	if (x->slot[w])
+		return &x->m[x->slot[w] - 1];
 	if (x->body_pass || !has_part)
 		return NULL; /* the body pass only completes known entries */
 	if (x->n == x->cap) {
@@ -561,6 +572,7 @@ static struct imap_msg *entry(struct fetch_ctx *x, uint32_t uid, bool has_part)
 		x->m = xrealloc(x->m, x->cap * sizeof(*x->m));
 	}
 	x->m[x->n] = (struct imap_msg){.uid = uid};
+	x->slot[w] = x->n + 1;
 	return &x->m[x->n++];
 }
 
@@ -709,11 +721,14 @@ enum imap_fail imap_fetch(struct imap *im, const uint32_t *uids, size_t n,
 			type, mailimap_fetch_att_new_body_peek_section_partial(
 				      mailimap_section_new_text(), 0, MSG_MAX_BODY_SCAN));
 		x.body_pass = true;
+		free(x.slot); /* it indexes the UIDs asked for */
+		x.slot = NULL;
 		x.want = b;
 		x.nwant = nb;
 		f = run_fetch(im, uid_set(b, nb), type, &x, "UID FETCH (report body)");
 	}
 	free(b);
+	free(x.slot);
 	if (f != IMAP_OK) {
 		imap_msgs_free(x.m, x.n);
 		return f;

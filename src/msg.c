@@ -144,23 +144,39 @@ static int parse_date(const char *v, int64_t *ret)
 
 /* ---- addresses --------------------------------------------------------- */
 
-static void add_mailbox(struct strlist *out, char **ret_name, const struct mailimf_mailbox *mb)
+/* A field's addresses as they are collected: each once, in the order
+ * they first appear (a set beside the list: a Bcc of 1,000 addresses is
+ * not a million comparisons). */
+struct addrs {
+	struct strlist *l;
+	struct strtab seen;
+};
+
+static void add_unique(struct addrs *o, const char *a)
 {
-	if (!mb || !mb->mb_addr_spec || out->n >= MSG_MAX_ADDRS)
+	size_t before = o->seen.n;
+	strtab_intern(&o->seen, a);
+	if (o->seen.n > before)
+		sl_add(o->l, a);
+}
+
+static void add_mailbox(struct addrs *o, char **ret_name, const struct mailimf_mailbox *mb)
+{
+	if (!mb || !mb->mb_addr_spec || o->l->n >= MSG_MAX_ADDRS)
 		return;
 	char *a = addr_normalize(mb->mb_addr_spec);
 	if (!a)
 		return;
-	if (ret_name && !*ret_name && out->n == 0 && mb->mb_display_name)
+	if (ret_name && !*ret_name && o->l->n == 0 && mb->mb_display_name)
 		*ret_name = decode_text(mb->mb_display_name);
-	sl_add_unique(out, a);
+	add_unique(o, a);
 	free(a);
 }
 
 /* When libetpan rejects a list (8-bit bytes, stray syntax), take what looks
  * like an address from each comma-separated item: the <...> part, else the
  * bare item. Quotes are honoured so "Doe, J" <j@x> stays one item. */
-static void addresses_lenient(const char *v, struct strlist *out)
+static void addresses_lenient(const char *v, struct addrs *o)
 {
 	struct sbuf item = {0};
 	bool quoted = false;
@@ -183,8 +199,8 @@ static void addresses_lenient(const char *v, struct strlist *out)
 				cand = xstrtrim(strchr(s, ':') && !strchr(s, '@') ? "" : s);
 			char *t = xstrtrim(cand);
 			char *a = addr_normalize(t);
-			if (a && out->n < MSG_MAX_ADDRS)
-				sl_add_unique(out, a);
+			if (a && o->l->n < MSG_MAX_ADDRS)
+				add_unique(o, a);
 			free(a);
 			free(t);
 			free(cand);
@@ -198,7 +214,7 @@ static void addresses_lenient(const char *v, struct strlist *out)
 	sb_free(&item);
 }
 
-static void parse_addresses(const char *v, struct strlist *out, char **ret_name)
+static void parse_addresses(const char *v, struct addrs *out, char **ret_name)
 {
 	struct mailimf_address_list *al = NULL;
 	size_t idx = 0;
@@ -220,7 +236,7 @@ static void parse_addresses(const char *v, struct strlist *out, char **ret_name)
 		mailimf_address_list_free(al);
 		/* libetpan stops at the first item it cannot read; if it read
 		 * nothing at all, fall back */
-		if (out->n || idx >= strlen(v))
+		if (out->l->n || idx >= strlen(v))
 			return;
 	}
 	addresses_lenient(v, out);
@@ -229,9 +245,13 @@ static void parse_addresses(const char *v, struct strlist *out, char **ret_name)
 /* Applies parse_addresses to every field named name (To may repeat). */
 static void collect(const struct hdr *h, const char *name, struct strlist *out, char **ret_name)
 {
+	struct addrs o = {out, {0}};
+	for (size_t i = 0; i < out->n; i++)
+		strtab_intern(&o.seen, out->v[i]);
 	for (size_t i = 0; i < h->n; i++)
 		if (ascii_strcasecmp(h->f[i].name, name) == 0)
-			parse_addresses(h->f[i].value, out, ret_name);
+			parse_addresses(h->f[i].value, &o, ret_name);
+	strtab_free(&o.seen);
 }
 
 /* ---- subjects ---------------------------------------------------------- */
@@ -523,14 +543,14 @@ static bool is_list(const struct msg *m)
 
 static size_t recipients_beyond_identity(const struct msg *m, const struct strlist *identity)
 {
-	struct strlist all = {0};
+	struct strtab all = {0};
 	const struct strlist *fields[] = {&m->to, &m->cc, &m->bcc};
 	for (size_t f = 0; f < ARRAY_SIZE(fields); f++)
 		for (size_t i = 0; i < fields[f]->n; i++)
 			if (!identity || !sl_contains(identity, fields[f]->v[i]))
-				sl_add_unique(&all, fields[f]->v[i]);
+				strtab_intern(&all, fields[f]->v[i]);
 	size_t n = all.n;
-	sl_free(&all);
+	strtab_free(&all);
 	return n;
 }
 
