@@ -3,7 +3,8 @@
 tests and the import benchmark.
 
   gen_mbox.py OUT [--messages N] [--body BYTES] [--seed S] [--poison]
-              [--sent OUT_SENT]
+              [--sent OUT_SENT] [--clients C] [--recent] [--broadcasts SHARE]
+              [--received N]
 
 The liaison is liaison@univ.example. Messages go both ways with clients in
 several departments; about a third are replies (In-Reply-To, References);
@@ -47,6 +48,17 @@ def quote(line):
     # mboxrd: any run of '>' followed by "From " gets one more '>'
     s = line.lstrip(">")
     return ">" + line if s.startswith("From ") else line
+
+
+def broadcast(rng, i, t, size, per_dept, names):
+    # a newsletter from the liaison to one department's clients, by Bcc
+    dept = rng.choice(DEPTS)
+    bcc = ["%sclient%d@%s.univ.example" % ("Client %d <" % k if names else "", k, dept) +
+           (">" if names else "") for k in range(per_dept)]
+    h = ["From: Liaison <liaison@univ.example>", "To: liaison@univ.example",
+         "Bcc: " + ",\n ".join(bcc), "Date: %s" % rfc2822(t),
+         "Message-ID: <b%d.%d@univ.example>" % (i, t), "Subject: Library news for %s" % dept]
+    return "liaison@univ.example", True, h + [""] + [quote(l) for l in body(rng, size)]
 
 
 def message(rng, i, t, size, parents, per_dept):
@@ -101,6 +113,10 @@ def main():
                     help="distinct client addresses (spread over %d departments)" % len(DEPTS))
     ap.add_argument("--recent", action="store_true",
                     help="date the messages over the two years before now (else from 2023-11-14)")
+    ap.add_argument("--broadcasts", type=float, default=0,
+                    help="this share of the messages are newsletters Bcc'd to a department")
+    ap.add_argument("--received", type=int, default=0,
+                    help="Received lines on each inbound message (a delivery trace)")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     per_dept = max(1, a.clients // len(DEPTS))
@@ -114,7 +130,14 @@ def main():
     sent = open(a.sent, "w", newline="\n") if a.sent else inbox
     for i in range(a.messages):
         t += rng.randrange(1, 2 * step) if a.recent else rng.randrange(60, 7200)
-        sender, outbound, lines = message(rng, i, t, a.body, parents, per_dept)
+        if a.broadcasts and rng.random() < a.broadcasts:
+            sender, outbound, lines = broadcast(rng, i, t, a.body, per_dept, True)
+        else:
+            sender, outbound, lines = message(rng, i, t, a.body, parents, per_dept)
+        if a.received and not outbound:
+            lines = ["Received: from mx%d.univ.example (mx%d.univ.example [192.0.2.%d])\n"
+                     "\tby imap.univ.example with ESMTPS id %dx%d; %s" % (k, k, k + 1, i, k, rfc2822(t))
+                     for k in range(a.received)] + lines
         f = sent if outbound else inbox
         f.write(from_line(sender, t) + "\n".join(lines) + "\n\n")
         if a.poison and i == a.messages // 2:
