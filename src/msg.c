@@ -214,12 +214,101 @@ static void addresses_lenient(const char *v, struct addrs *o)
 	sb_free(&item);
 }
 
+static bool is_atext(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("!#$%&'*+-/=?^_`{|}~", c));
+}
+
+static bool is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* A dot-atom (atext runs joined by single dots) from p; its end, or NULL. */
+static const char *dot_atom(const char *p)
+{
+	for (;;) {
+		const char *s = p;
+		while (is_atext((unsigned char)*p))
+			p++;
+		if (p == s)
+			return NULL;
+		if (*p != '.')
+			return p;
+		p++;
+	}
+}
+
+/* The common case without libetpan: a list of plain "local@domain" and
+ * "Some Name <local@domain>" items (dot-atoms, atom phrases), which
+ * mailimf reads as exactly those addresses. Anything else (quotes,
+ * comments, groups, 8-bit bytes, empty items) returns false having added
+ * nothing, and libetpan reads the value. A newsletter's Bcc of 1,000
+ * addresses is most of a sync's parsing otherwise. */
+static bool addresses_plain(const char *v, struct addrs *o)
+{
+	struct strlist got = {0};
+	const char *p = v;
+	bool ok = true;
+	while (ok) {
+		while (is_ws(*p))
+			p++;
+		const char *start = p, *spec, *end;
+		/* a phrase of atoms (and obsolete dots) before '<', or none */
+		while (is_atext((unsigned char)*p) || *p == '.' || is_ws(*p))
+			p++;
+		if (*p == '<') {
+			spec = p + 1;
+			const char *at = dot_atom(spec);
+			end = at && *at == '@' ? dot_atom(at + 1) : NULL;
+			if (!end || *end != '>') {
+				ok = false;
+				break;
+			}
+			p = end + 1;
+		} else {
+			spec = p = start;
+			const char *at = dot_atom(spec);
+			end = at && *at == '@' ? dot_atom(at + 1) : NULL;
+			if (!end) {
+				ok = false;
+				break;
+			}
+			p = end;
+		}
+		if (got.n == 4 * MSG_MAX_ADDRS) { /* a hostile list: libetpan's bounds */
+			ok = false;
+			break;
+		}
+		sl_take(&got, xstrndup(spec, (size_t)(end - spec)));
+		while (is_ws(*p))
+			p++;
+		if (*p == '\0')
+			break;
+		if (*p != ',')
+			ok = false;
+		p++;
+	}
+	ok = ok && got.n;
+	for (size_t i = 0; ok && i < got.n && o->l->n < MSG_MAX_ADDRS; i++) {
+		char *a = addr_normalize(got.v[i]);
+		if (a)
+			add_unique(o, a);
+		free(a);
+	}
+	sl_free(&got);
+	return ok;
+}
+
 static void parse_addresses(const char *v, struct addrs *out, char **ret_name)
 {
 	struct mailimf_address_list *al = NULL;
 	size_t idx = 0;
 
 	if (!v || !*v)
+		return;
+	if (!ret_name && addresses_plain(v, out))
 		return;
 	if (mailimf_address_list_parse(v, strlen(v), &idx, &al) == MAILIMF_NO_ERROR && al) {
 		for (clistiter *it = clist_begin(al->ad_list); it; it = clist_next(it)) {
@@ -240,6 +329,16 @@ static void parse_addresses(const char *v, struct addrs *out, char **ret_name)
 			return;
 	}
 	addresses_lenient(v, out);
+}
+
+void msg_addresses(const char *value, bool plain, struct strlist *ret)
+{
+	struct addrs o = {ret, {0}};
+	char *unused = NULL;
+	/* a name asked for keeps the fast path out */
+	parse_addresses(value, &o, plain ? NULL : &unused);
+	free(unused);
+	strtab_free(&o.seen);
 }
 
 /* Applies parse_addresses to every field named name (To may repeat). */

@@ -83,6 +83,12 @@ int msg_parse(const char *data, size_t len, const struct msg_src_date *src,
 	      struct msg *ret);
 void msg_free(struct msg *m);
 
+/* The addresses of one address-list field value, normalised, each once, as
+ * msg_parse takes them for To, Cc, Bcc and Reply-To. plain: the fast path
+ * for plain lists may answer (as in msg_parse); false: libetpan alone
+ * (the tests hold one against the other). */
+void msg_addresses(const char *value, bool plain, struct strlist *ret);
+
 /* Classification settings (from conf). */
 struct msg_rules {
 	const struct strlist *identity;  /* normalised own addresses */

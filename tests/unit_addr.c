@@ -7,6 +7,7 @@
 
 #include "addr.h"
 #include "check.h"
+#include "msg.h"
 #include "util.h"
 
 static void norm(const char *in, const char *want)
@@ -16,8 +17,61 @@ static void norm(const char *in, const char *want)
 	free(a);
 }
 
+/* The fast path for plain address lists must read every list as libetpan
+ * does, or leave it to libetpan: lists an attacker or an odd mailer would
+ * write, each read both ways. */
+static void same_addresses(const char *v)
+{
+	struct strlist fast = {0}, slow = {0};
+	msg_addresses(v, true, &fast);
+	msg_addresses(v, false, &slow);
+	bool same = fast.n == slow.n;
+	for (size_t i = 0; same && i < fast.n; i++)
+		same = strcmp(fast.v[i], slow.v[i]) == 0;
+	if (!same)
+		fprintf(stderr, "address list read differently: [%.200s] (%zu vs %zu)\n", v, fast.n,
+			slow.n);
+	CHECK(same);
+	sl_free(&fast);
+	sl_free(&slow);
+}
+
+static void address_lists(void)
+{
+	static const char *const lists[] = {
+		"a@x.example", "A@X.Example, b@y.example", "Ann Lee <ann@x.example>",
+		"Ann Lee <ann@x.example>, bob@y.example,\r\n\tCy <cy@z.example>",
+		"ann@x.example, ann@x.example, ANN@x.example", "ann+tag@x.example, ann@x.example",
+		"\"Lee, Ann\" <ann@x.example>", "ann@x.example (Ann Lee)", "(c) ann@x.example",
+		"J. Lee <j@x.example>", "J.. Lee <j@x.example>", ".j@x.example", "j.@x.example",
+		"j..k@x.example", "j@x..example", "j@x.example.", "j@[192.0.2.1]", "j@x.example,",
+		",j@x.example", "j@x.example,,k@x.example", "j@x.example;k@x.example",
+		"undisclosed-recipients:;", "team: a@x.example, b@x.example;", "<j@x.example>",
+		"<>", "Ann <>", "Ann <j@x.example", "Ann j@x.example>", "Ann <<j@x.example>>",
+		"Ann <j@x.example> Lee", "j@x.example k@x.example", "=?UTF-8?Q?Ren=C3=A9?= <r@x.example>",
+		"Ren\xc3\xa9 <r@x.example>", "r\xc3\xa9@x.example", "j@x.example\r\n",
+		"\r\n j@x.example", "j @ x.example", "j@ x.example", "\"j\"@x.example",
+		"j\\k@x.example", "j@x_y.example", "!#$%&'*+-/=?^_`{|}~@x.example", "@x.example",
+		"j@", "j", " ", "Ann\r\n Lee <ann@x.example>", "a@b, c@d, e@f (comment), g@h",
+		"j@x.example\x7f", "j@x.exa\tmple",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
+		same_addresses(lists[i]);
+	/* long lists: past MSG_MAX_ADDRS, with duplicates, and past the fast
+	 * path's own bound */
+	size_t counts[] = {999, 1000, 1001, 3000, 4001, 5000};
+	for (size_t c = 0; c < ARRAY_SIZE(counts); c++) {
+		struct sbuf sb = {0};
+		for (size_t i = 0; i < counts[c]; i++)
+			sb_printf(&sb, "%sN%zu <u%zu@x.example>", i ? ",\r\n " : "", i, i % 1500);
+		same_addresses(sb_cstr(&sb));
+		sb_free(&sb);
+	}
+}
+
 int main(void)
 {
+	address_lists();
 	norm("Ada.Roe@Chem.Univ.Example", "ada.roe@chem.univ.example");
 	norm("ada+grants@x.example", "ada@x.example");
 	norm("ada+a+b@x.example", "ada@x.example");
