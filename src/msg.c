@@ -255,9 +255,23 @@ static bool addresses_plain(const char *v, struct addrs *o)
 		while (is_ws(*p))
 			p++;
 		const char *start = p, *spec, *end;
-		/* a phrase of atoms (and obsolete dots) before '<', or none */
-		while (is_atext((unsigned char)*p) || *p == '.' || is_ws(*p))
-			p++;
+		/* a phrase of atoms (obsolete dots too) and quoted strings
+		 * (no escapes, no line breaks) before '<', or none */
+		for (;;) {
+			if (is_atext((unsigned char)*p) || *p == '.' || is_ws(*p)) {
+				p++;
+			} else if (*p == '"') {
+				const char *q = p + 1;
+				while (*q && *q != '"' && *q != '\\' && *q != '\r' && *q != '\n' &&
+				       (unsigned char)*q < 0x80)
+					q++;
+				if (*q != '"')
+					break;
+				p = q + 1;
+			} else {
+				break;
+			}
+		}
 		if (*p == '<') {
 			spec = p + 1;
 			const char *at = dot_atom(spec);
@@ -640,12 +654,15 @@ static bool is_list(const struct msg *m)
 				 strcmp(m->precedence, "junk") == 0);
 }
 
-static size_t recipients_beyond_identity(const struct msg *m, const struct strlist *identity)
+/* The distinct recipients in To, Cc and Bcc that are not the liaison,
+ * counted up to max + 1 (more does not change the class). */
+static size_t recipients_beyond_identity(const struct msg *m, const struct strlist *identity,
+					 size_t max)
 {
 	struct strtab all = {0};
 	const struct strlist *fields[] = {&m->to, &m->cc, &m->bcc};
-	for (size_t f = 0; f < ARRAY_SIZE(fields); f++)
-		for (size_t i = 0; i < fields[f]->n; i++)
+	for (size_t f = 0; f < ARRAY_SIZE(fields) && all.n <= max; f++)
+		for (size_t i = 0; i < fields[f]->n && all.n <= max; i++)
 			if (!identity || !sl_contains(identity, fields[f]->v[i]))
 				strtab_intern(&all, fields[f]->v[i]);
 	size_t n = all.n;
@@ -661,7 +678,8 @@ enum msg_kind msg_classify(const struct msg *m, const struct msg_rules *r)
 		return MSG_AUTO;
 	if (is_list(m))
 		return MSG_LIST;
-	if (recipients_beyond_identity(m, r->identity) > (size_t)r->personal_max_recipients)
+	if (recipients_beyond_identity(m, r->identity, (size_t)r->personal_max_recipients) >
+	    (size_t)r->personal_max_recipients)
 		return MSG_BROADCAST;
 	return MSG_PERSONAL;
 }

@@ -53,7 +53,11 @@ static void address_lists(void)
 		"\r\n j@x.example", "j @ x.example", "j@ x.example", "\"j\"@x.example",
 		"j\\k@x.example", "j@x_y.example", "!#$%&'*+-/=?^_`{|}~@x.example", "@x.example",
 		"j@", "j", " ", "Ann\r\n Lee <ann@x.example>", "a@b, c@d, e@f (comment), g@h",
-		"j@x.example\x7f", "j@x.exa\tmple",
+		"j@x.example\x7f", "j@x.exa\tmple", "\"Lee, Ann\" <ann@x.example>, \"B (x)\" <b@x.example>",
+		"\"Lee, Ann\"<ann@x.example>", "\"\" <ann@x.example>", "\"Lee\\\"A\" <a@x.example>",
+		"\"Lee <a@x.example>", "\"Lee\" \"Ann\" <a@x.example>", "\"a@b\" <a@x.example>",
+		"\"a@b\"", "Ann \"Lee\" Roe <a@x.example>", "\"Ren\xc3\xa9\" <r@x.example>",
+		"\"L\r\n ee\" <a@x.example>", "\"Lee, Ann\" ann@x.example",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
 		same_addresses(lists[i]);
