@@ -22,7 +22,7 @@
  * missing or bad Date, so the fallback that Received is in a file is
  * never used, and a trace of many Received lines is most of the bytes. */
 static const char *const header_fields[] = {
-	"From", "To", "Cc", "Bcc", "Reply-To", "Subject", "Date", "Message-ID",
+	"From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID",
 	"In-Reply-To", "References", "List-Id", "List-Post", "List-Unsubscribe", "Precedence",
 	"Auto-Submitted", "X-Autoreply", "X-Autorespond", "Content-Type",
 };
@@ -32,8 +32,14 @@ static const char *const header_fields[] = {
  * recognised) and the start of a report body, with room for the rest of
  * the response line. SEARCH answers one line for the whole folder and gets
  * room for every UID its EXISTS allows, up to IMAP_MAX_SEARCH. */
-#define IMAP_MAX_RESPONSE ((size_t)MSG_MAX_HEADER + 1 + MSG_MAX_BODY_SCAN + 65536)
+#define IMAP_MAX_RESPONSE ((size_t)MSG_MAX_HEADER + 1 + IMAP_BCC_FETCH + MSG_MAX_BODY_SCAN + 65536)
 #define IMAP_MAX_SEARCH ((size_t)64 << 20)
+/* Bcc comes in a section of its own, cut at twice MSG_MAX_BCC: so much
+ * is still a whole field as msg_parse reads one, and a longer field still
+ * reads as longer than MSG_MAX_BCC (CRLFs of folding and the field name
+ * take far less than half); a department's newsletter costs 2 KiB, not its
+ * whole recipient list. */
+#define IMAP_BCC_FETCH (2 * MSG_MAX_BCC)
 
 struct imap {
 	mailimap *s;
@@ -576,6 +582,47 @@ static struct imap_msg *entry(struct fetch_ctx *x, uint32_t uid, bool has_part)
 	return &x->m[x->n++];
 }
 
+/* Whether a body section is the Bcc one (HEADER.FIELDS (BCC)). */
+static bool is_bcc_section(const struct mailimap_msg_att_body_section *b)
+{
+	const struct mailimap_section_spec *sp = b->sec_section ? b->sec_section->sec_spec : NULL;
+	if (!sp || sp->sec_type != MAILIMAP_SECTION_SPEC_SECTION_MSGTEXT ||
+	    !sp->sec_data.sec_msgtext ||
+	    sp->sec_data.sec_msgtext->sec_type != MAILIMAP_SECTION_MSGTEXT_HEADER_FIELDS ||
+	    !sp->sec_data.sec_msgtext->sec_header_list)
+		return false;
+	clist *l = sp->sec_data.sec_msgtext->sec_header_list->hdr_list;
+	return l && clist_count(l) == 1 && ascii_strcasecmp(clist_content(clist_begin(l)), "Bcc") == 0;
+}
+
+/* Puts the start of the Bcc field (bcc[0..n), at most IMAP_BCC_FETCH bytes)
+ * into the header block before its closing empty line, whole lines of a
+ * "Bcc:" field only, so that msg_parse reads the block as if the field had
+ * been in it. */
+static void add_bcc(struct imap_msg *m, const char *bcc, size_t n)
+{
+	if (n > IMAP_BCC_FETCH)
+		n = IMAP_BCC_FETCH;
+	while (n && (bcc[n - 1] == '\r' || bcc[n - 1] == '\n'))
+		n--;
+	if (n < 4 || ascii_strncasecmp(bcc, "bcc:", 4) != 0 || memchr(bcc, '\0', n))
+		return;
+	size_t keep = m->len;
+	if (keep >= 2 && m->data[keep - 1] == '\n' && m->data[keep - 2] == '\r' &&
+	    (keep == 2 || (keep >= 4 && m->data[keep - 3] == '\n')))
+		keep -= 2; /* the empty line that ends the block */
+	else if (keep && m->data[keep - 1] == '\n' && (keep == 1 || m->data[keep - 2] == '\n'))
+		keep -= 1;
+	char *d = xmalloc(keep + n + 5);
+	memcpy(d, m->data, keep);
+	memcpy(d + keep, bcc, n);
+	memcpy(d + keep + n, "\r\n\r\n", 5);
+	free(m->data);
+	m->data = d;
+	m->len = keep + n + 4;
+	m->bcc = true;
+}
+
 /* Called by libetpan for each FETCH response as it arrives; libetpan frees
  * the item afterwards, so only one message's data is held at a time. */
 static void on_att(struct mailimap_msg_att *att, void *ud)
@@ -583,8 +630,8 @@ static void on_att(struct mailimap_msg_att *att, void *ud)
 	struct fetch_ctx *x = ud;
 	uint32_t uid = 0;
 	int64_t idate = 0;
-	const char *part = NULL;
-	size_t plen = 0;
+	const char *part = NULL, *bcc = NULL;
+	size_t plen = 0, blen = 0;
 
 	for (clistiter *it = clist_begin(att->att_list); it; it = clist_next(it)) {
 		const struct mailimap_msg_att_item *item = clist_content(it);
@@ -597,8 +644,14 @@ static void on_att(struct mailimap_msg_att *att, void *ud)
 			idate = imap_date_to_epoch(st->att_data.att_internal_date);
 		else if (st->att_type == MAILIMAP_MSG_ATT_BODY_SECTION &&
 			 st->att_data.att_body_section && st->att_data.att_body_section->sec_body_part) {
-			part = st->att_data.att_body_section->sec_body_part;
-			plen = st->att_data.att_body_section->sec_length;
+			const struct mailimap_msg_att_body_section *b = st->att_data.att_body_section;
+			if (!x->body_pass && is_bcc_section(b)) {
+				bcc = b->sec_body_part;
+				blen = b->sec_length;
+			} else {
+				part = b->sec_body_part;
+				plen = b->sec_length;
+			}
 		}
 	}
 	if (!uid)
@@ -608,6 +661,8 @@ static void on_att(struct mailimap_msg_att *att, void *ud)
 		return;
 	if (idate && !m->internal_date)
 		m->internal_date = idate;
+	if (bcc && m->data && !m->bcc && !m->bounce_body)
+		add_bcc(m, bcc, blen); /* in an answer of its own, after the header */
 	if (!part)
 		return;
 	if (x->body_pass) {
@@ -625,6 +680,8 @@ static void on_att(struct mailimap_msg_att *att, void *ud)
 			plen = (size_t)MSG_MAX_HEADER + 1;
 		m->data = xstrndup(part, plen);
 		m->len = plen;
+		if (bcc && !m->bcc)
+			add_bcc(m, bcc, blen);
 	}
 }
 
@@ -703,6 +760,12 @@ enum imap_fail imap_fetch(struct imap *im, const uint32_t *uids, size_t n,
 		type, mailimap_fetch_att_new_body_peek_section_partial(
 			      mailimap_section_new_header_fields(mailimap_header_list_new(names)), 0,
 			      MSG_MAX_HEADER + 1));
+	clist *bcc = clist_new();
+	clist_append(bcc, xstrdup("Bcc"));
+	mailimap_fetch_type_new_fetch_att_list_add(
+		type, mailimap_fetch_att_new_body_peek_section_partial(
+			      mailimap_section_new_header_fields(mailimap_header_list_new(bcc)), 0,
+			      IMAP_BCC_FETCH));
 	x.want = uids;
 	x.nwant = n;
 	enum imap_fail f = run_fetch(im, uid_set(uids, n), type, &x, "UID FETCH");

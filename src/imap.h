@@ -94,6 +94,7 @@ struct imap_msg {
 	char *data;
 	size_t len;
 	bool bounce_body;      /* data holds body bytes after the header */
+	bool bcc;              /* the Bcc section is in data */
 };
 /* Fetches uids[0..n) (ascending, no repeats: the header fields rapport
  * reads, at most MSG_MAX_HEADER + 1 bytes of them, and INTERNALDATE) as

@@ -367,6 +367,31 @@ static void collect(const struct hdr *h, const char *name, struct strlist *out, 
 	strtab_free(&o.seen);
 }
 
+/* Bcc: at most MSG_MAX_BCC bytes of each field, cut after the last
+ * complete item; a longer one sets bcc_more. */
+static void collect_bcc(const struct hdr *h, struct msg *m)
+{
+	struct addrs o = {&m->bcc, {0}};
+	for (size_t i = 0; i < h->n; i++) {
+		if (ascii_strcasecmp(h->f[i].name, "Bcc") != 0)
+			continue;
+		const char *v = h->f[i].value;
+		size_t n = v ? strlen(v) : 0;
+		if (n <= MSG_MAX_BCC) {
+			parse_addresses(v, &o, NULL);
+			continue;
+		}
+		m->bcc_more = true;
+		char *cut = xstrndup(v, MSG_MAX_BCC);
+		char *comma = strrchr(cut, ',');
+		if (comma)
+			*comma = '\0';
+		parse_addresses(cut, &o, NULL);
+		free(cut);
+	}
+	strtab_free(&o.seen);
+}
+
 /* ---- subjects ---------------------------------------------------------- */
 
 /* If s starts with one of the prefixes (case-insensitive) followed by an
@@ -544,7 +569,7 @@ int msg_parse(const char *data, size_t len, const struct msg_src_date *src, stru
 	sl_free(&from);
 	collect(&h, "To", &m.to, NULL);
 	collect(&h, "Cc", &m.cc, NULL);
-	collect(&h, "Bcc", &m.bcc, NULL);
+	collect_bcc(&h, &m);
 	collect(&h, "Reply-To", &m.reply_to, NULL);
 
 	const char *subj = hdr_get(&h, "Subject");
@@ -659,6 +684,8 @@ static bool is_list(const struct msg *m)
 static size_t recipients_beyond_identity(const struct msg *m, const struct strlist *identity,
 					 size_t max)
 {
+	if (m->bcc_more)
+		return max + 1;
 	struct strtab all = {0};
 	const struct strlist *fields[] = {&m->to, &m->cc, &m->bcc};
 	for (size_t f = 0; f < ARRAY_SIZE(fields) && all.n <= max; f++)

@@ -16,6 +16,11 @@
 #define MSG_MAX_BODY_SCAN (256 * 1024)   /* body bytes scanned for a DSN */
 #define MSG_MAX_REFS 128                 /* References ids kept (the last ones) */
 #define MSG_MAX_ADDRS 1000               /* addresses kept per field */
+/* The Bcc value read: a newsletter's Bcc of a whole department can be most
+ * of a mailbox's header bytes, and all rapport needs of it is that it
+ * names more than personal_max_recipients; a longer value is read up to
+ * here (IMAP fetches twice this much of the field) and makes a broadcast. */
+#define MSG_MAX_BCC 1024
 
 enum msg_kind {
 	MSG_PERSONAL,
@@ -55,6 +60,9 @@ struct msg {
 	char *from;            /* normalised first From address, or NULL */
 	char *from_name;       /* decoded display name, or NULL */
 	struct strlist to, cc, bcc, reply_to; /* normalised, unique per field */
+	bool bcc_more;         /* Bcc was longer than MSG_MAX_BCC: only its start
+				* was read, and it holds more than a personal
+				* message's recipients */
 	char *subject;         /* decoded, UTF-8, never NULL */
 	char *subject_norm;    /* DOMAIN.md §3 normalisation, never NULL */
 	char *in_reply_to;     /* first id, without <>, or NULL */

@@ -70,6 +70,7 @@ void parsew_pack(const struct msg *m, struct sbuf *sb)
 	put_list(sb, &m->to);
 	put_list(sb, &m->cc);
 	put_list(sb, &m->bcc);
+	put_i64(sb, m->bcc_more);
 	put_list(sb, &m->reply_to);
 	put_str(sb, m->subject);
 	put_str(sb, m->subject_norm);
@@ -155,6 +156,7 @@ int parsew_unpack(const char *data, size_t len, struct msg *ret)
 	get_list(&r, &m.to);
 	get_list(&r, &m.cc);
 	get_list(&r, &m.bcc);
+	m.bcc_more = get_i64(&r) != 0;
 	get_list(&r, &m.reply_to);
 	m.subject = get_str(&r);
 	m.subject_norm = get_str(&r);

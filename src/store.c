@@ -448,11 +448,13 @@ static int exec(struct store *st, const char *s)
 }
 
 /* Schema 4 -> 5: the rows of recipients and refs, in their key order,
- * become one text per message in message_lists; the tables become views. */
+ * become one text per message in message_lists (a broadcast's recipients
+ * are dropped, as add_details keeps none); the tables become views. */
 static int lists_from_rows(struct store *st)
 {
 	static const char *const sel[] = {
-		"SELECT message, field || ' ' || addr FROM recipients ORDER BY message, field, addr",
+		"SELECT r.message, r.field || ' ' || r.addr FROM recipients r JOIN messages m ON"
+		" m.id = r.message WHERE m.kind <> 'broadcast' ORDER BY r.message, r.field, r.addr",
 		"SELECT message, ref FROM refs ORDER BY message, pos",
 	};
 	static const char *const put[] = {
@@ -877,9 +879,12 @@ static char *refs_text(const struct msg *m)
 	return sb.len ? sb_steal(&sb) : (sb_free(&sb), NULL);
 }
 
-static int add_details(struct store *st, int64_t id, const struct msg *m)
+/* A broadcast keeps no recipients: it never counts (DOMAIN.md §2), so its
+ * list would only cost (a newsletter to a department is most of a
+ * mailbox's recipients) and would be incomplete past MSG_MAX_BCC. */
+static int add_details(struct store *st, int64_t id, const struct msg *m, enum msg_kind kind)
 {
-	char *rcpt = rcpt_text(m), *refs = refs_text(m);
+	char *rcpt = kind == MSG_BROADCAST ? NULL : rcpt_text(m), *refs = refs_text(m);
 	int r = 0;
 	if (rcpt || refs) {
 		sqlite3_stmt *q = prep(st, S_LISTS_ADD);
@@ -940,7 +945,7 @@ int store_message_add(struct store *st, int64_t account, int64_t folder, uint32_
 	fresh = sqlite3_changes(st->db) > 0;
 	if (fresh) {
 		id = sqlite3_last_insert_rowid(st->db);
-		if (add_details(st, id, m) < 0)
+		if (add_details(st, id, m, kind) < 0)
 			return -EIO;
 	} else {
 		if (!(q = prep(st, S_MSG_ID)))

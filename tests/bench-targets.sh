@@ -7,7 +7,9 @@
 # on inbound mail) a private dovecot on 127.0.0.1 is loaded, then, RUNS
 # times (default 3) in rounds, the median taken:
 #   floor-imap   openssl s_client: one TLS session, LOGIN, per folder one
-#                UID FETCH 1:* of the header fields rapport reads
+#                UID FETCH 1:* of the usual header fields (From, To, Cc,
+#                Date, Message-ID, In-Reply-To, References, Subject,
+#                List-Id, Auto-Submitted, Precedence)
 #   once         rapportd --once on a fresh database (the first sync)
 #   nochange     rapportd --once again, nothing new on the server
 #   floor-scan   python3: every header block of the two mbox files read
@@ -33,7 +35,9 @@ done
 . "$src/tests/dovecot.sh"
 mkdir -p "$out"
 rd=${RAPPORTD:-$build/src/rapportd} # RAPPORTD: another build to compare
-FIELDS="FROM TO CC BCC REPLY-TO SUBJECT DATE MESSAGE-ID IN-REPLY-TO REFERENCES LIST-ID LIST-POST LIST-UNSUBSCRIBE PRECEDENCE AUTO-SUBMITTED X-AUTOREPLY X-AUTORESPOND CONTENT-TYPE"
+# the floor's fields: the raw header fetch rapport is measured against
+# (rapport itself fetches a few more, and Bcc only up to 2 KiB)
+FIELDS="FROM TO CC DATE MESSAGE-ID IN-REPLY-TO REFERENCES SUBJECT LIST-ID AUTO-SUBMITTED PRECEDENCE"
 
 # timed NAME N CMD...: one run under /usr/bin/time, "seconds kB" appended
 # to $out/NAME-N.runs
