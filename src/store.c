@@ -132,7 +132,12 @@ static const char *const migrations[] = {
 	 * old tables give way to views of the same name and columns, for
 	 * whoever reads the database with the sqlite3 shell */
 	"CREATE TABLE message_lists(message INTEGER PRIMARY KEY REFERENCES messages(id),"
-	" recipients TEXT, refs TEXT);",
+	" recipients TEXT, refs TEXT);"
+	/* an account's newest message (the score watermark) in one probe:
+	 * a no-change poll costs the same at 2,000 messages and at 1,000,000 */
+	"CREATE INDEX messages_account_id ON messages(account_id, id);"
+	/* and the age of its oldest scores, at every start */
+	"CREATE INDEX scores_computed ON scores(account_id, computed_at);",
 };
 
 /* The views that stand for schema 4's tables recipients and refs. */
@@ -266,8 +271,9 @@ static const char *const sql[S_N] = {
 	[S_IDENT_DEL] = "DELETE FROM identities",
 	[S_IDENT_ADD] = "INSERT OR IGNORE INTO identities(account_id, addr) VALUES(?1, ?2)",
 	[S_EACH_IDENT] = "SELECT addr FROM identities WHERE account_id = ?1 ORDER BY addr",
-	[S_MAX_MSG] = "SELECT coalesce(max(m.id), 0) FROM messages m JOIN accounts a ON a.id ="
-		      " m.account_id WHERE a.name = ?1",
+	/* one index probe (messages_account_id), not a walk over the account */
+	[S_MAX_MSG] = "SELECT coalesce(max(id), 0) FROM messages WHERE account_id ="
+		      " (SELECT id FROM accounts WHERE name = ?1)",
 	/* a resolved nudge whose condition holds again opens again; dismissed
 	 * and snoozed ones keep their state (SET reads the old values) */
 	[S_NUDGE_PUT] = "INSERT INTO nudges(account_id, client, kind, thread_key, due_at, state, reason,"
@@ -332,8 +338,8 @@ static const char *const sql[S_N] = {
 			" (SELECT client FROM client_addresses WHERE addr = ?3)",
 	[S_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
 	[S_SETTING_PUT] = "INSERT OR REPLACE INTO settings(key, value) VALUES(?1, ?2)",
-	[S_SCORE_OLDEST] = "SELECT coalesce(min(computed_at), 0) FROM scores s JOIN accounts a"
-			    " ON a.id = s.account_id WHERE a.name = ?1",
+	[S_SCORE_OLDEST] = "SELECT coalesce(min(computed_at), 0) FROM scores WHERE account_id ="
+			    " (SELECT id FROM accounts WHERE name = ?1)",
 	[S_SCORE_PRUNE] = "DELETE FROM scores WHERE account_id = ?1 AND computed_at < ?2",
 	[S_MAIL_ADDR_ADD] = "INSERT OR IGNORE INTO client_addresses(addr, client) VALUES(?1, ?2)",
 	[S_SCORE_PUT] = "INSERT OR REPLACE INTO scores(account_id, client, department, address,"

@@ -50,6 +50,19 @@ static bool account(struct sdata *d, const unsigned char *buf, size_t n)
 				return false;
 			continue;
 		}
+		if (d->lit == L_TEXT) {
+			/* plain text: only '{' and the line's end can change
+			 * the framing, so skip to the next of them at once */
+			size_t k = i;
+			while (k < n && buf[k] != '{' && buf[k] != '\n')
+				k++;
+			d->resp += k - i;
+			i = k;
+			if (d->resp > d->limit)
+				return false;
+			if (i == n)
+				break;
+		}
 		unsigned char c = buf[i++];
 		if (++d->resp > d->limit)
 			return false;

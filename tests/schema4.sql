@@ -11,6 +11,8 @@ INSERT INTO f4 SELECT message, pos, ref FROM refs;
 DROP VIEW recipients;
 DROP VIEW refs;
 DROP TABLE message_lists;
+DROP INDEX messages_account_id;
+DROP INDEX scores_computed;
 ALTER TABLE r4 RENAME TO recipients;
 ALTER TABLE f4 RENAME TO refs;
 CREATE INDEX recipients_addr ON recipients(addr);
