@@ -395,7 +395,7 @@ static int on_message(void *ud, const struct store_msg_row *r)
 	m->dir = dir_of(r->direction);
 	m->reply_subject = r->subject && msg_subject_is_reply(r->subject);
 	m->fwd_subject = r->subject && msg_subject_is_forward(r->subject);
-	m->has_thread_hdrs = r->in_reply_to || r->has_refs;
+	m->has_thread_hdrs = r->in_reply_to != NULL; /* or References: flush_refs */
 	m->bounce_per_recipient = r->bounce_per_recipient;
 	m->mid = strtab_intern(&md->ids, r->message_id);
 	m->parent = r->in_reply_to ? strtab_intern(&md->ids, r->in_reply_to) : MODEL_NONE;
@@ -442,6 +442,8 @@ static void flush_refs(struct loader *l)
 	for (size_t i = 0; i < l->pending.n; i++)
 		push(&md->refs, &md->nrefs, strtab_intern(&md->ids, l->pending.v[i]));
 	m->n_ref = (uint32_t)l->pending.n;
+	if (m->n_ref)
+		m->has_thread_hdrs = true; /* References present */
 	if (m->parent == MODEL_NONE && m->n_ref)
 		m->parent = md->refs[m->ref_off + m->n_ref - 1];
 }

@@ -136,6 +136,8 @@ static const char *const migrations[] = {
 	/* an account's newest message (the score watermark) in one probe:
 	 * a no-change poll costs the same at 2,000 messages and at 1,000,000 */
 	"CREATE INDEX messages_account_id ON messages(account_id, id);"
+	/* nothing looks messages up by sender: the index only cost inserts */
+	"DROP INDEX messages_from;"
 	/* and the age of its oldest scores, at every start */
 	"CREATE INDEX scores_computed ON scores(account_id, computed_at);",
 };
@@ -189,7 +191,7 @@ enum stmt {
 	S_SETTING_PUT, S_SCORE_PRUNE, S_SCORE_OLDEST, S_MAX_MSG, S_MAIL_ADDR_ADD, S_IDENT_DEL,
 	S_IDENT_ADD, S_EACH_IDENT, S_NUDGE_KEY, S_NUDGE_OWNER, S_ACTION_SEEN, S_ACTION_PUT,
 	S_EACH_OVERRIDE, S_OVERRIDE_PUT, S_OVERRIDE_DEL, S_OVERRIDE_DEL_MERGE, S_OVERRIDE_EPOCH,
-	S_CLIENT_BY_ADDR, S_CLIENT_BY_NAME, S_NUDGE_CLIENT,
+	S_CLIENT_BY_ADDR, S_CLIENT_BY_NAME, S_NUDGE_CLIENT, S_MAIL_CLIENT_GET,
 	S_N
 };
 
@@ -246,9 +248,7 @@ static const char *const sql[S_N] = {
 	[S_ACCOUNT_FIND] = "SELECT id FROM accounts WHERE name = ?1",
 	[S_EACH_ACCOUNT] = "SELECT id, name FROM accounts ORDER BY name",
 	[S_EACH_MSG] = "SELECT id, message_id, date, kind, direction, from_addr, subject,"
-		       " subject_norm, in_reply_to, bounce_orig_id, bounce_per_recipient,"
-		       " EXISTS(SELECT 1 FROM message_lists l WHERE l.message = m.id AND"
-		       " l.refs IS NOT NULL)"
+		       " subject_norm, in_reply_to, bounce_orig_id, bounce_per_recipient"
 		       " FROM messages m WHERE account_id = ?1 AND date <= ?2 ORDER BY date, id",
 	[S_EACH_RCPT] = "SELECT l.message, l.recipients FROM message_lists l JOIN messages m"
 			" ON m.id = l.message WHERE m.account_id = ?1 AND m.date <= ?2"
@@ -265,6 +265,8 @@ static const char *const sql[S_N] = {
 			       " ORDER BY c.source <> 'roster', c.id, a.rowid",
 	[S_EACH_DEPT_DOMAIN] = "SELECT dd.domain, d.name FROM department_domains dd JOIN"
 			       " departments d ON d.id = dd.department ORDER BY d.id, dd.domain",
+	[S_MAIL_CLIENT_GET] = "SELECT id, department IS ?2 FROM clients WHERE source = 'mail'"
+			      " AND name = ?1",
 	[S_MAIL_CLIENT_ADD] = "INSERT INTO clients(name, department, source) VALUES(?1, ?2, 'mail')"
 			      " ON CONFLICT(source, name) DO UPDATE SET department = excluded.department"
 			      " RETURNING id",
@@ -1258,7 +1260,6 @@ int store_each_message(struct store *st, int64_t account, int64_t as_of, store_m
 			.in_reply_to = col(q, 8),
 			.bounce_orig_id = col(q, 9),
 			.bounce_per_recipient = sqlite3_column_int(q, 10) != 0,
-			.has_refs = sqlite3_column_int(q, 11) != 0,
 		};
 		if ((ret = fn(ud, &row)) < 0)
 			break;
@@ -1345,14 +1346,31 @@ int store_each_department_domain(struct store *st, store_domain_fn fn, void *ud)
 int store_mail_client(struct store *st, const char *addr, const char *department,
 		      int64_t *ret_id)
 {
-	sqlite3_stmt *q = prep(st, S_MAIL_CLIENT_ADD);
-	int64_t id;
+	/* every refresh names every client: one that is stored as it is
+	 * costs a lookup, not a write */
+	sqlite3_stmt *q = prep(st, S_MAIL_CLIENT_GET);
+	int64_t id = 0;
+	bool same = false;
 	if (!q)
 		return -EIO;
 	bind_text(q, 1, addr);
 	bind_text(q, 2, department);
-	if (run_int(q, &id) < 0)
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		id = sqlite3_column_int64(q, 0);
+		same = sqlite3_column_int(q, 1) != 0;
+	}
+	sqlite3_reset(q);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
 		return -EIO;
+	if (!same) {
+		if (!(q = prep(st, S_MAIL_CLIENT_ADD)))
+			return -EIO;
+		bind_text(q, 1, addr);
+		bind_text(q, 2, department);
+		if (run_int(q, &id) < 0)
+			return -EIO;
+	}
 	/* an address the roster claims stays the roster's */
 	if (!(q = prep(st, S_MAIL_ADDR_ADD)))
 		return -EIO;

@@ -118,7 +118,6 @@ struct store_msg_row {
 	const char *kind, *direction, *from, *subject, *subject_norm, *in_reply_to,
 		*bounce_orig_id;
 	bool bounce_per_recipient;
-	bool has_refs;
 };
 /* Each message of the account dated at or before as_of, by date then id.
  * A negative return of fn stops and is returned. 0 or -EIO. */

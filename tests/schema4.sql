@@ -13,6 +13,7 @@ DROP VIEW refs;
 DROP TABLE message_lists;
 DROP INDEX messages_account_id;
 DROP INDEX scores_computed;
+CREATE INDEX messages_from ON messages(from_addr);
 ALTER TABLE r4 RENAME TO recipients;
 ALTER TABLE f4 RENAME TO refs;
 CREATE INDEX recipients_addr ON recipients(addr);

@@ -164,7 +164,8 @@ int main(void)
 			       " NULL, PRIMARY KEY(message, pos)) WITHOUT ROWID; INSERT INTO f4"
 			       " SELECT * FROM refs; DROP VIEW recipients; DROP VIEW refs; DROP"
 			       " TABLE message_lists; DROP INDEX messages_account_id; DROP INDEX"
-			       " scores_computed; ALTER TABLE r4 RENAME TO recipients; ALTER"
+			       " scores_computed; CREATE INDEX messages_from ON messages(from_addr);"
+			       " ALTER TABLE r4 RENAME TO recipients; ALTER"
 			       " TABLE f4 RENAME TO refs;", NULL, NULL, NULL), SQLITE_OK);
 	CHECK_INT(sqlite3_exec(h, "DROP INDEX scores_weak_list; CREATE INDEX scores_weak ON"
 			       " scores(tie_strength, out_weight DESC) WHERE phase <> 'dormant'"
