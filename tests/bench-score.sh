@@ -24,11 +24,16 @@ EOC
 secs() { grep 'Elapsed (wall clock)' "$1" | sed 's/.*: //' | awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }'; }
 rss() { grep 'Maximum resident' "$1" | sed 's/.*: //' | awk '{ printf "%.0f", $1 / 1024 }'; }
 /usr/bin/time -v "$build/src/rapportd" -c "$out/score.conf" --import "$mbox" >"$out/import.out" 2>"$out/import.time"
+verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t) ? "PASS" : "FAIL" }'; }
 printf 'import of %d messages (with the first full score pass): %s s, peak RSS %s MB\n' \
 	"$n" "$(secs "$out/import.time")" "$(rss "$out/import.time")"
+[ "$n" -eq 1000000 ] && printf '%s  import of 1,000,000 messages: %s s; target <= 40 s\n' \
+	"$(verdict "$(secs "$out/import.time")" 40)" "$(secs "$out/import.time")"
 /usr/bin/time -v "$build/src/rapportd" -c "$out/score.conf" --recompute >"$out/recompute.out" 2>"$out/recompute.time"
 printf 'full recompute: %s s, peak RSS %s MB, %s\n' "$(secs "$out/recompute.time")" \
 	"$(rss "$out/recompute.time")" "$(grep -o 'scores of [0-9]* clients' "$out/recompute.time")"
+[ "$n" -eq 1000000 ] && printf '%s  full recompute at 1,000,000 messages: %s s; target <= 6 s\n' \
+	"$(verdict "$(secs "$out/recompute.time")" 6)" "$(secs "$out/recompute.time")"
 # the report's histories: every client's, against one full recompute
 [ -x "$build/tests/bench_history" ] || make -C "$build" -s tests/bench_history >/dev/null
 "$build/tests/bench_history" "$db" 24 >"$out/history.out"
@@ -55,4 +60,7 @@ for cmd in "weak --limit 50" "weak" "clients --class weak"; do
 	done
 	printf 'rapport %s: %d rows, best %d ms, mean %d ms over %d runs\n' "$cmd" \
 		"$(( $(grep -vc '^ ' "$out/weak.out" || true) - 2 ))" "$best" $((total / runs)) $runs
+	[ "$n" -eq 1000000 ] && [ "$cmd" = weak ] &&
+		printf '%s  rapport weak at 1,000,000 messages: best %d ms; target <= 75 ms\n' \
+			"$(verdict "$best" 75)" "$best"
 done

@@ -34,6 +34,8 @@ for tool in /usr/bin/time openssl dovecot sqlite3; do
 done
 . "$src/tests/dovecot.sh"
 mkdir -p "$out"
+# a run that fails or is interrupted stops the dovecot it started
+trap 'for d in "$out"/dv-*; do [ -d "$d" ] && dovecot_down "$d" 2>/dev/null; done' EXIT
 rd=${RAPPORTD:-$build/src/rapportd} # RAPPORTD: another build to compare
 # the floor's fields: the raw header fetch rapport is measured against
 # (rapport itself fetches a few more, and Bcc only up to 2 KiB)
