@@ -160,9 +160,6 @@ static int store_queue(struct import *im, struct queue *q)
 	if (r < 0) {
 		store_rollback(im->st);
 		im->stats = im->committed;
-		/* the folder row may have gone with the transaction */
-		free(im->folder_name);
-		im->folder_name = NULL;
 		queue_clear(q);
 		return -EIO;
 	}
@@ -177,8 +174,8 @@ static void queue_submit(struct import *im, struct queue *q)
 {
 	q->jobs = xcalloc(q->n + 1, sizeof(*q->jobs));
 	for (size_t i = 0; i < q->n; i++) {
-		q->jobs[i].data = q->p[i].data ? q->p[i].data : "";
-		q->jobs[i].len = q->p[i].data ? q->p[i].len : 0;
+		q->jobs[i].data = q->p[i].data; /* none: rejected already, not parsed */
+		q->jobs[i].len = q->p[i].len;
 		q->jobs[i].src = q->p[i].date;
 	}
 	parsew_submit(im->w, q->jobs, q->n);

@@ -241,10 +241,10 @@ static const char *dot_atom(const char *p)
 }
 
 /* The common case without libetpan: a list of plain "local@domain" and
- * "Some Name <local@domain>" items (dot-atoms, atom phrases), which
- * mailimf reads as exactly those addresses. Anything else (quotes,
- * comments, groups, 8-bit bytes, empty items) returns false having added
- * nothing, and libetpan reads the value. A newsletter's Bcc of 1,000
+ * "Some Name <local@domain>" items (dot-atoms; phrases of atoms and of
+ * quoted strings without escapes), which mailimf reads as exactly those
+ * addresses. Anything else (comments, escapes, groups, 8-bit bytes, empty
+ * items) returns false having added nothing, and libetpan reads the value. A newsletter's Bcc of 1,000
  * addresses is most of a sync's parsing otherwise. */
 static bool addresses_plain(const char *v, struct addrs *o)
 {
@@ -355,38 +355,28 @@ void msg_addresses(const char *value, bool plain, struct strlist *ret)
 	strtab_free(&o.seen);
 }
 
-/* Applies parse_addresses to every field named name (To may repeat). */
-static void collect(const struct hdr *h, const char *name, struct strlist *out, char **ret_name)
+/* Applies parse_addresses to every field named name (To may repeat),
+ * into the empty list out. limit (0: none): at most so many bytes of a
+ * field are read, cut after the last complete item, and *ret_more says a
+ * field was longer. */
+static void collect(const struct hdr *h, const char *name, struct strlist *out, char **ret_name,
+		    size_t limit, bool *ret_more)
 {
 	struct addrs o = {out, {0}};
-	for (size_t i = 0; i < out->n; i++)
-		strtab_intern(&o.seen, out->v[i]);
-	for (size_t i = 0; i < h->n; i++)
-		if (ascii_strcasecmp(h->f[i].name, name) == 0)
-			parse_addresses(h->f[i].value, &o, ret_name);
-	strtab_free(&o.seen);
-}
-
-/* Bcc: at most MSG_MAX_BCC bytes of each field, cut after the last
- * complete item; a longer one sets bcc_more. */
-static void collect_bcc(const struct hdr *h, struct msg *m)
-{
-	struct addrs o = {&m->bcc, {0}};
 	for (size_t i = 0; i < h->n; i++) {
-		if (ascii_strcasecmp(h->f[i].name, "Bcc") != 0)
+		if (ascii_strcasecmp(h->f[i].name, name) != 0)
 			continue;
 		const char *v = h->f[i].value;
-		size_t n = v ? strlen(v) : 0;
-		if (n <= MSG_MAX_BCC) {
-			parse_addresses(v, &o, NULL);
+		if (!limit || !v || strlen(v) <= limit) {
+			parse_addresses(v, &o, ret_name);
 			continue;
 		}
-		m->bcc_more = true;
-		char *cut = xstrndup(v, MSG_MAX_BCC);
+		*ret_more = true;
+		char *cut = xstrndup(v, limit);
 		char *comma = strrchr(cut, ',');
 		if (comma)
 			*comma = '\0';
-		parse_addresses(cut, &o, NULL);
+		parse_addresses(cut, &o, ret_name);
 		free(cut);
 	}
 	strtab_free(&o.seen);
@@ -563,14 +553,14 @@ int msg_parse(const char *data, size_t len, const struct msg_src_date *src, stru
 	set_date(&m, &h, src);
 
 	struct strlist from = {0};
-	collect(&h, "From", &from, &m.from_name);
+	collect(&h, "From", &from, &m.from_name, 0, NULL);
 	if (from.n)
 		m.from = xstrdup(from.v[0]);
 	sl_free(&from);
-	collect(&h, "To", &m.to, NULL);
-	collect(&h, "Cc", &m.cc, NULL);
-	collect_bcc(&h, &m);
-	collect(&h, "Reply-To", &m.reply_to, NULL);
+	collect(&h, "To", &m.to, NULL, 0, NULL);
+	collect(&h, "Cc", &m.cc, NULL, 0, NULL);
+	collect(&h, "Bcc", &m.bcc, NULL, MSG_MAX_BCC, &m.bcc_more);
+	collect(&h, "Reply-To", &m.reply_to, NULL, 0, NULL);
 
 	const char *subj = hdr_get(&h, "Subject");
 	m.subject = decode_text(subj ? subj : "");

@@ -341,9 +341,11 @@ struct batch {
 	bool broken; /* a write failed: the worker is gone */
 };
 
+/* A job the worker never sees: no data (-EINVAL, as msg_parse says of
+ * nothing) or more than the wire form carries (-E2BIG). */
 static bool skipped(const struct parsew_job *j)
 {
-	return j->len > UINT32_MAX - 20;
+	return !j->data || j->len > UINT32_MAX - 20;
 }
 
 static void skip_ahead(struct batch *b, size_t *i)
@@ -434,7 +436,7 @@ void parsew_parse_batch(struct parsew *w, struct parsew_job *jobs, size_t n)
 {
 	struct batch b = {jobs, n, 0, 0, 0, 0, {0}, false};
 	for (size_t i = 0; i < n; i++) {
-		jobs[i].status = skipped(&jobs[i]) ? -E2BIG : 0;
+		jobs[i].status = !jobs[i].data ? -EINVAL : skipped(&jobs[i]) ? -E2BIG : 0;
 		jobs[i].msg = (struct msg){0};
 	}
 	skip_ahead(&b, &b.rd);

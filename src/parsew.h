@@ -30,7 +30,8 @@ int parsew_parse(struct parsew *w, const char *data, size_t len,
 		 const struct msg_src_date *src, struct msg *ret);
 
 /* One message of a batch: data, len and src are the caller's; status
- * and msg (when status is 0: msg_free it) are the answer. */
+ * and msg (when status is 0: msg_free it) are the answer. A job without
+ * data is answered -EINVAL without going to the worker. */
 struct parsew_job {
 	const char *data;
 	size_t len;

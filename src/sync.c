@@ -169,8 +169,8 @@ static void batch_parse(struct sync *s, struct batch *b)
 	b->jobs = xcalloc(b->got + 1, sizeof(*b->jobs));
 	for (size_t i = 0; i < b->got; i++) {
 		const struct imap_msg *m = &b->m[i];
-		b->jobs[i].data = m->data ? m->data : "";
-		b->jobs[i].len = m->data ? m->len : 0;
+		b->jobs[i].data = m->data; /* none: -EINVAL, quarantined */
+		b->jobs[i].len = m->len;
 		b->jobs[i].src = (struct msg_src_date){m->internal_date ? DATE_INTERNAL : DATE_NONE,
 						       m->internal_date};
 	}
@@ -207,10 +207,6 @@ static int store_batch(struct sync *s, int64_t fid, const char *folder, bool inb
 		snprintf(pos, sizeof(pos), "UID %u", m[i].uid);
 		int r = jobs[i].status;
 		jobs[i].msg = (struct msg){0};
-		if (!m[i].data) { /* nothing came but the UID */
-			msg_free(&rec);
-			r = -EINVAL;
-		}
 		if (r < 0) {
 			const char *why = r == -ETIMEDOUT ? "the parser did not finish in time"
 					  : r == -ECHILD  ? "the parser crashed on it"
@@ -270,6 +266,18 @@ static int store_batch(struct sync *s, int64_t fid, const char *folder, bool inb
 fail:
 	store_rollback(s->st);
 	return -EIO;
+}
+
+/* Stores a parsed batch (store_batch), reports the folder's progress and
+ * frees the batch. False on a database error. */
+static bool store_done(struct sync *s, int64_t fid, const char *folder, bool inbox,
+		       uint32_t uidvalidity, struct batch *b, size_t total, uint64_t *ret_new)
+{
+	bool ok = store_batch(s, fid, folder, inbox, uidvalidity, b, ret_new) == 0;
+	if (ok && s->rep.progress)
+		s->rep.progress(s->rep.ud, folder, b->done, total);
+	batch_free(b);
+	return ok;
 }
 
 static int cmp_msg_uid(const void *a, const void *b)
@@ -414,15 +422,11 @@ enum imap_fail sync_folder(struct sync *s, const char *folder, uint64_t *ret_new
 		parsew_wait(s->w);
 		if (more)
 			batch_parse(s, &cur);
-		if (prev.jobs) {
-			if (store_batch(s, fid, folder, inbox, info.uidvalidity, &prev, ret_new) < 0) {
-				*ret_store_error = true;
-				f = IMAP_TEMPORARY;
-				more = false;
-			} else if (s->rep.progress) {
-				s->rep.progress(s->rep.ud, folder, prev.done, n);
-			}
-			batch_free(&prev);
+		if (prev.jobs && !store_done(s, fid, folder, inbox, info.uidvalidity, &prev, n,
+					     ret_new)) {
+			*ret_store_error = true;
+			f = IMAP_TEMPORARY;
+			more = false;
 		}
 		if (!more) {
 			parsew_wait(s->w);
@@ -433,13 +437,10 @@ enum imap_fail sync_folder(struct sync *s, const char *folder, uint64_t *ret_new
 	}
 	if (prev.jobs) { /* the last batch */
 		parsew_wait(s->w);
-		if (store_batch(s, fid, folder, inbox, info.uidvalidity, &prev, ret_new) < 0) {
+		if (!store_done(s, fid, folder, inbox, info.uidvalidity, &prev, n, ret_new)) {
 			*ret_store_error = true;
 			f = IMAP_TEMPORARY;
-		} else if (s->rep.progress) {
-			s->rep.progress(s->rep.ud, folder, prev.done, n);
 		}
-		batch_free(&prev);
 	}
 	free(uids);
 	return f;
