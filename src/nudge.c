@@ -232,11 +232,25 @@ void nudge_list_free(struct nudge_list *l)
 	*l = (struct nudge_list){0};
 }
 
+/* A nudge's identity within an account, as a key of the seen set. */
+static char *seen_key(int64_t client, const char *kind, const char *key)
+{
+	return xasprintf("%lld\x1f%s\x1f%s", (long long)client, kind, key);
+}
+
+static bool was_seen(void *ud, int64_t client, const char *kind, const char *key)
+{
+	char *k = seen_key(client, kind, key);
+	bool seen = strtab_find(ud, k) != STRTAB_NONE;
+	free(k);
+	return seen;
+}
+
 int nudge_sync(struct model *md, struct store *st, int64_t now)
 {
 	struct nudge_list l;
+	struct strtab seen = {0};
 	nudge_derive(md, &l);
-	int64_t pass = store_nudges_begin_pass(st);
 	int r = 0;
 	for (size_t i = 0; i < l.n && r == 0; i++) {
 		struct model_client *cl = &md->clients[l.v[i].client];
@@ -245,11 +259,16 @@ int nudge_sync(struct model *md, struct store *st, int64_t now)
 			r = -EIO;
 			break;
 		}
-		r = store_nudge_put(st, md->account, cl->db_id, nudge_kind_name(l.v[i].kind),
-				    l.v[i].key, l.v[i].message, l.v[i].due, l.v[i].reason, pass, now);
+		const char *kind = nudge_kind_name(l.v[i].kind);
+		r = store_nudge_put(st, md->account, cl->db_id, kind, l.v[i].key, l.v[i].message,
+				    l.v[i].due, l.v[i].reason, now);
+		char *k = seen_key(cl->db_id, kind, l.v[i].key);
+		strtab_intern(&seen, k);
+		free(k);
 	}
 	if (r == 0)
-		r = store_nudges_resolve_unseen(st, md->account, pass, now);
+		r = store_nudges_resolve_unseen(st, md->account, was_seen, &seen, now);
+	strtab_free(&seen);
 	nudge_list_free(&l);
 	return r;
 }

@@ -186,7 +186,7 @@ enum stmt {
 	S_CLIENT_ADD, S_CLIENT_ADDR_ADD, S_DEPT_ADD, S_DEPT_DOMAIN_ADD,
 	S_ACCOUNT_FIND, S_EACH_ACCOUNT, S_EACH_MSG, S_EACH_RCPT, S_EACH_REF, S_EACH_FAIL,
 	S_EACH_CLIENT_ADDR, S_EACH_DEPT_DOMAIN, S_MAIL_CLIENT_ADD, S_SCORE_PUT, S_EACH_SCORE,
-	S_EACH_WEAK, S_EACH_SCORE_BRIEF, S_EACH_WEAK_BRIEF, S_NUDGE_PUT, S_NUDGE_RESOLVE,
+	S_EACH_WEAK, S_EACH_SCORE_BRIEF, S_EACH_WEAK_BRIEF, S_NUDGE_PUT, S_NUDGE_LIVE, S_NUDGE_RESOLVE,
 	S_EACH_NUDGE, S_NUDGE_STATE, S_NUDGE_DELIVERED, S_NUDGE_FIND, S_SETTING_GET,
 	S_SETTING_PUT, S_SCORE_PRUNE, S_SCORE_OLDEST, S_MAX_MSG, S_MAIL_ADDR_ADD, S_IDENT_DEL,
 	S_IDENT_ADD, S_EACH_IDENT, S_NUDGE_KEY, S_NUDGE_OWNER, S_ACTION_SEEN, S_ACTION_PUT,
@@ -278,21 +278,25 @@ static const char *const sql[S_N] = {
 		      " (SELECT id FROM accounts WHERE name = ?1)",
 	/* a resolved nudge whose condition holds again opens again; dismissed
 	 * and snoozed ones keep their state (SET reads the old values) */
+	/* an unchanged nudge is not written again: a pass over 70,000 open
+	 * nudges costs lookups, not a rewritten table */
 	[S_NUDGE_PUT] = "INSERT INTO nudges(account_id, client, kind, thread_key, due_at, state, reason,"
-			" message, created_at, updated_at, last_seen) VALUES(?1,?2,?3,?4,?5,'open',?6,?7,"
-			"?8,?8,?9) ON CONFLICT(account_id, kind, client, thread_key) DO UPDATE SET"
+			" message, created_at, updated_at) VALUES(?1,?2,?3,?4,?5,'open',?6,?7,?8,?8)"
+			" ON CONFLICT(account_id, kind, client, thread_key) DO UPDATE SET"
 			" due_at = excluded.due_at, reason = excluded.reason, message = excluded.message,"
-			" last_seen = excluded.last_seen,"
 			" updated_at = CASE WHEN state = 'resolved' THEN excluded.updated_at ELSE updated_at END,"
 			" resolved_at = CASE WHEN state = 'resolved' THEN NULL ELSE resolved_at END,"
-			" state = CASE WHEN state = 'resolved' THEN 'open' ELSE state END",
-	[S_NUDGE_RESOLVE] = "UPDATE nudges SET state = 'resolved', resolved_at = ?3, updated_at = ?3,"
+			" state = CASE WHEN state = 'resolved' THEN 'open' ELSE state END"
+			" WHERE state = 'resolved' OR due_at IS NOT excluded.due_at"
+			" OR reason IS NOT excluded.reason OR message IS NOT excluded.message",
+	[S_NUDGE_LIVE] = "SELECT id, client, kind, thread_key FROM nudges"
+			 " WHERE account_id = ?1 AND state IN ('open', 'snoozed')",
+	[S_NUDGE_RESOLVE] = "UPDATE nudges SET state = 'resolved', resolved_at = ?2, updated_at = ?2,"
 			    " reason = CASE kind"
 			    " WHEN 'follow-up' THEN 'resolved: a reply came, or it passed give_up_days'"
 			    " WHEN 'reply-owed' THEN 'resolved: you answered, or it passed owed_give_up_days'"
 			    " WHEN 'reconnect' THEN 'resolved: contact resumed'"
-			    " ELSE 'resolved: no longer one-sided' END"
-			    " WHERE account_id = ?1 AND state IN ('open', 'snoozed') AND last_seen < ?2",
+			    " ELSE 'resolved: no longer one-sided' END WHERE id = ?1",
 	[S_EACH_NUDGE] = "SELECT n.id, a.name, c.name, n.kind, n.state, n.due_at, n.snooze_until,"
 			 " n.reason, coalesce(m.subject, ''), coalesce(m.date, n.due_at), n.resolved_at,"
 			 " n.created_at, s.address, (SELECT group_concat(channel) FROM nudge_deliveries d"
@@ -1592,17 +1596,8 @@ int store_scores_oldest(struct store *st, const char *account, int64_t *ret)
 
 /* ---- nudges ------------------------------------------------------------ */
 
-int64_t store_nudges_begin_pass(struct store *st)
-{
-	(void)st;
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 int store_nudge_put(struct store *st, int64_t account, int64_t client, const char *kind,
-		    const char *key, int64_t message, int64_t due, const char *reason,
-		    int64_t pass, int64_t now)
+		    const char *key, int64_t message, int64_t due, const char *reason, int64_t now)
 {
 	sqlite3_stmt *q = prep(st, S_NUDGE_PUT);
 	if (!q)
@@ -1616,19 +1611,40 @@ int store_nudge_put(struct store *st, int64_t account, int64_t client, const cha
 	if (message > 0) /* a cadence nudge may be about no message at all */
 		sqlite3_bind_int64(q, 7, message);
 	sqlite3_bind_int64(q, 8, now);
-	sqlite3_bind_int64(q, 9, pass);
 	return run(q);
 }
 
-int store_nudges_resolve_unseen(struct store *st, int64_t account, int64_t pass, int64_t now)
+int store_nudges_resolve_unseen(struct store *st, int64_t account, store_nudge_seen_fn seen,
+				void *ud, int64_t now)
 {
-	sqlite3_stmt *q = prep(st, S_NUDGE_RESOLVE);
+	sqlite3_stmt *q = prep(st, S_NUDGE_LIVE);
+	int64_t *gone = NULL;
+	size_t n = 0;
+	int r;
 	if (!q)
 		return -EIO;
 	sqlite3_bind_int64(q, 1, account);
-	sqlite3_bind_int64(q, 2, pass);
-	sqlite3_bind_int64(q, 3, now);
-	return run(q);
+	/* read them all before writing: no update under a running select */
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		if (seen(ud, sqlite3_column_int64(q, 1), col(q, 2), col(q, 3)))
+			continue;
+		if (n % 256 == 0)
+			gone = xrealloc(gone, (n + 256) * sizeof(*gone));
+		gone[n++] = sqlite3_column_int64(q, 0);
+	}
+	sqlite3_reset(q);
+	if (r != SQLITE_DONE || !(q = prep(st, S_NUDGE_RESOLVE))) {
+		free(gone);
+		return -EIO;
+	}
+	r = 0;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		sqlite3_bind_int64(q, 1, gone[i]);
+		sqlite3_bind_int64(q, 2, now);
+		r = run(q);
+	}
+	free(gone);
+	return r;
 }
 
 int store_each_nudge(struct store *st, const struct store_nudge_filter *f, store_nudge_fn fn,

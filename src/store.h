@@ -187,15 +187,16 @@ int store_each_score(struct store *st, bool weak_only, size_t limit, bool brief,
 
 /* ---- nudges --------------------------------------------------------------- */
 
-/* A marker for one derivation pass (unique, increasing). */
-int64_t store_nudges_begin_pass(struct store *st);
 /* Opens the nudge (account, kind, client, key) or updates it: a resolved
- * one opens again, a dismissed or snoozed one keeps its state. 0 or -EIO. */
+ * one opens again, a dismissed or snoozed one keeps its state; one that
+ * is stored as it is is not written. 0 or -EIO. */
 int store_nudge_put(struct store *st, int64_t account, int64_t client, const char *kind,
-		    const char *key, int64_t message, int64_t due, const char *reason,
-		    int64_t pass, int64_t now);
-/* Resolves the account's open or snoozed nudges not seen in the pass. */
-int store_nudges_resolve_unseen(struct store *st, int64_t account, int64_t pass, int64_t now);
+		    const char *key, int64_t message, int64_t due, const char *reason, int64_t now);
+/* Resolves the account's open or snoozed nudges for which seen() says
+ * false (the derivation pass did not name them). 0 or -EIO. */
+typedef bool (*store_nudge_seen_fn)(void *ud, int64_t client, const char *kind, const char *key);
+int store_nudges_resolve_unseen(struct store *st, int64_t account, store_nudge_seen_fn seen,
+				void *ud, int64_t now);
 
 struct store_nudge_filter {
 	bool all;                   /* every state; else open ones (and snoozes run out) */
