@@ -46,6 +46,12 @@ struct loader {
 	struct strlist cadence_of;
 	int *cadence_days;
 	int64_t *cadence_set_at;
+	/* correspondents stored before (source "mail", named by their
+	 * address): row id and department, so an unchanged one costs no
+	 * lookup when it is saved */
+	struct strtab stored_addr;
+	int64_t *stored_id;
+	char **stored_dept;
 };
 
 struct model_priv {
@@ -154,6 +160,19 @@ static int on_roster(void *ud, int64_t id, const char *name, const char *departm
 {
 	struct loader *l = ud;
 	struct model *md = l->md;
+	if (strcmp(source, "mail") == 0 && strcmp(name, addr) == 0) {
+		size_t before = l->stored_addr.n;
+		uint32_t k = strtab_intern(&l->stored_addr, addr);
+		if (l->stored_addr.n > before) {
+			if (before % 1024 == 0) {
+				l->stored_id = xrealloc(l->stored_id, (before + 1024) * sizeof(int64_t));
+				l->stored_dept = xrealloc(l->stored_dept, (before + 1024) * sizeof(char *));
+			}
+			l->stored_id[k] = id;
+			l->stored_dept[k] = department ? xstrdup(department) : NULL;
+		}
+		return 0;
+	}
 	if (strcmp(source, "roster") != 0 || never_client(l, addr) ||
 	    sl_contains(&l->ignored_names, name) || model_client_of(md, addr) != MODEL_NONE)
 		return 0;
@@ -188,7 +207,10 @@ static uint32_t resolve(struct loader *l, const char *addr, bool create)
 	uint32_t ci = model_client_of(md, addr);
 	if (ci != MODEL_NONE || !create || !md->conf->track_unknown || never_client(l, addr))
 		return ci;
-	ci = add_client(md, 0, addr, department_of(l, addr), addr, false);
+	const char *dept = department_of(l, addr);
+	uint32_t k = strtab_find(&l->stored_addr, addr);
+	bool same = k != STRTAB_NONE && l->stored_dept[k] && strcmp(l->stored_dept[k], dept) == 0;
+	ci = add_client(md, same ? l->stored_id[k] : 0, addr, dept, addr, false);
 	claim(md, addr, ci);
 	return ci;
 }
@@ -671,6 +693,11 @@ out:
 	sl_free(&l.cadence_of);
 	free(l.cadence_days);
 	free(l.cadence_set_at);
+	for (size_t i = 0; i < l.stored_addr.n; i++)
+		free(l.stored_dept[i]);
+	free(l.stored_id);
+	free(l.stored_dept);
+	strtab_free(&l.stored_addr);
 	free(l.from);
 	free(l.dbid);
 	free(l.dbidx);
@@ -1014,25 +1041,29 @@ void model_each_projection(struct model *md, uint32_t ci, model_proj_fn fn, void
 
 int model_save(struct model *md, struct store *st, bool only_touched, int64_t now)
 {
-	/* a full recompute replaces the account's rows: those of clients gone
-	 * (ignored, merged, another liaison's) go, even within one second */
-	if (!only_touched && store_scores_prune(st, md->account, INT64_MAX) < 0)
-		return -EIO;
-	for (size_t c = 0; c < md->nclients; c++) {
+	int64_t *kept = xmalloc((md->nclients + 1) * sizeof(*kept));
+	int r = 0;
+	for (size_t c = 0; c < md->nclients && r == 0; c++) {
 		struct model_client *cl = &md->clients[c];
 		if (only_touched && !cl->touched)
 			continue;
 		if (!cl->db_id && store_mail_client(st, cl->first_address, cl->department,
 						    &cl->db_id) < 0)
-			return -EIO;
-		if (store_score_put(st, md->account, cl->db_id, cl->name, cl->department,
-				    cl->first_address, md->as_of, now, &cl->score) < 0)
-			return -EIO;
+			r = -EIO;
+		else if (store_score_put(st, md->account, cl->db_id, cl->name, cl->department,
+					 cl->first_address, md->as_of, now, &cl->score) < 0)
+			r = -EIO;
+		kept[c] = cl->db_id;
 	}
-	return 0;
+	/* a full recompute replaces the account's rows: those of clients gone
+	 * (ignored, merged, another liaison's) go */
+	if (r == 0 && !only_touched && store_scores_keep(st, md->account, kept, md->nclients) < 0)
+		r = -EIO;
+	free(kept);
+	return r;
 }
 
-void model_free(struct model *md)
+void model_drop_mail(struct model *md)
 {
 	struct model_priv *p = md->priv;
 	if (p) {
@@ -1040,7 +1071,29 @@ void model_free(struct model *md)
 		free(p->client_start);
 		free(p->bounce_order);
 		free(p);
+		md->priv = NULL;
 	}
+	for (size_t i = 0; md->subject && i < md->n; i++)
+		free(md->subject[i]);
+	free(md->subject);
+	md->subject = NULL;
+	strtab_free(&md->ids);
+	strtab_free(&md->subjects);
+	free(md->msg_of_id);
+	free(md->m);
+	free(md->cp);
+	free(md->refs);
+	free(md->fail);
+	free(md->rcpt);
+	md->msg_of_id = NULL;
+	md->m = NULL;
+	md->cp = md->refs = md->fail = md->rcpt = NULL;
+	md->n = md->ncp = md->nrefs = md->nfail = md->nrcpt = 0;
+}
+
+void model_free(struct model *md)
+{
+	model_drop_mail(md);
 	for (size_t i = 0; i < md->nclients; i++) {
 		free(md->clients[i].name);
 		free(md->clients[i].department);
@@ -1048,19 +1101,8 @@ void model_free(struct model *md)
 	}
 	free(md->clients);
 	free(md->account_name);
-	for (size_t i = 0; md->subject && i < md->n; i++)
-		free(md->subject[i]);
-	free(md->subject);
-	strtab_free(&md->ids);
-	strtab_free(&md->subjects);
 	strtab_free(&md->addr);
 	free(md->client_of_addr);
-	free(md->msg_of_id);
-	free(md->m);
-	free(md->cp);
-	free(md->refs);
-	free(md->fail);
-	free(md->rcpt);
 	*md = (struct model){0};
 }
 
@@ -1138,12 +1180,20 @@ int model_refresh(struct store *st, const struct conf *c, const char *account, b
 		return r;
 	}
 	model_compute(&md);
+	/* nudges depend on time as much as on mail: every client, every time */
+	struct nudge_list nl;
+	nudge_derive(&md, &nl);
+	size_t nmsg = md.n;
+	/* what is written needs the clients only: the mail goes before the
+	 * write takes its cache */
+	model_drop_mail(&md);
+	store_bulk_write(st, true);
 	r = store_begin(st);
 	if (r == 0)
 		r = model_save(&md, st, touched_after > 0, now);
-	/* nudges depend on time as much as on mail: every client, every time */
 	if (r == 0)
-		r = nudge_sync(&md, st, now);
+		r = nudge_store(&md, st, &nl, now);
+	nudge_list_free(&nl);
 	if (r == 0) {
 		char v[32];
 		snprintf(v, sizeof(v), "%lld", (long long)upto);
@@ -1168,8 +1218,9 @@ int model_refresh(struct store *st, const struct conf *c, const char *account, b
 		if (ret_clients)
 			*ret_clients = n;
 		if (ret_messages)
-			*ret_messages = md.n;
+			*ret_messages = nmsg;
 	}
+	store_bulk_write(st, false);
 	model_free(&md);
 	return r;
 }

@@ -149,6 +149,10 @@ bool model_stale(struct store *st, const char *account);
 /* The client a normalised address belongs to, or MODEL_NONE. */
 uint32_t model_client_of(const struct model *md, const char *addr);
 
+/* Frees the messages, threads and projections, keeping the clients and
+ * their scores (what model_save and nudge_store read). */
+void model_drop_mail(struct model *md);
+
 void model_free(struct model *md);
 
 #endif

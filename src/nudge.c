@@ -40,7 +40,7 @@ static void add(const struct model *md, struct nudge_list *l, enum nudge_kind ki
 	if (l->n % 64 == 0)
 		l->v = xrealloc(l->v, (l->n + 64) * sizeof(*l->v));
 	/* a cadence nudge about a client without a message has no about */
-	l->v[l->n++] = (struct nudge){kind, client, key, about ? about->id : 0,
+	l->v[l->n++] = (struct nudge){kind, client, xstrdup(key), about ? about->id : 0,
 				      about ? (uint32_t)(about - md->m) : MODEL_NONE,
 				      about ? about->date : due, due, reason};
 }
@@ -226,8 +226,10 @@ void nudge_derive(struct model *md, struct nudge_list *ret)
 
 void nudge_list_free(struct nudge_list *l)
 {
-	for (size_t i = 0; i < l->n; i++)
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].key);
 		free(l->v[i].reason);
+	}
 	free(l->v);
 	*l = (struct nudge_list){0};
 }
@@ -246,29 +248,26 @@ static bool was_seen(void *ud, int64_t client, const char *kind, const char *key
 	return seen;
 }
 
-int nudge_sync(struct model *md, struct store *st, int64_t now)
+int nudge_store(struct model *md, struct store *st, const struct nudge_list *l, int64_t now)
 {
-	struct nudge_list l;
 	struct strtab seen = {0};
-	nudge_derive(md, &l);
 	int r = 0;
-	for (size_t i = 0; i < l.n && r == 0; i++) {
-		struct model_client *cl = &md->clients[l.v[i].client];
+	for (size_t i = 0; i < l->n && r == 0; i++) {
+		struct model_client *cl = &md->clients[l->v[i].client];
 		if (!cl->db_id && store_mail_client(st, cl->first_address, cl->department,
 						    &cl->db_id) < 0) {
 			r = -EIO;
 			break;
 		}
-		const char *kind = nudge_kind_name(l.v[i].kind);
-		r = store_nudge_put(st, md->account, cl->db_id, kind, l.v[i].key, l.v[i].message,
-				    l.v[i].due, l.v[i].reason, now);
-		char *k = seen_key(cl->db_id, kind, l.v[i].key);
+		const char *kind = nudge_kind_name(l->v[i].kind);
+		r = store_nudge_put(st, md->account, cl->db_id, kind, l->v[i].key, l->v[i].message,
+				    l->v[i].due, l->v[i].reason, now);
+		char *k = seen_key(cl->db_id, kind, l->v[i].key);
 		strtab_intern(&seen, k);
 		free(k);
 	}
 	if (r == 0)
 		r = store_nudges_resolve_unseen(st, md->account, was_seen, &seen, now);
 	strtab_free(&seen);
-	nudge_list_free(&l);
 	return r;
 }

@@ -15,7 +15,7 @@ enum nudge_kind { NUDGE_FOLLOWUP, NUDGE_REPLY_OWED, NUDGE_RECONNECT, NUDGE_ONE_S
 struct nudge {
 	enum nudge_kind kind;
 	uint32_t client;     /* model client index */
-	const char *key;     /* Message-ID of the thread's first message (owned by the model) */
+	char *key;           /* Message-ID of the thread's first message */
 	int64_t message;     /* row id of the message it is about */
 	uint32_t msg;        /* ... and its model index */
 	int64_t about;       /* that message's date */
@@ -37,9 +37,10 @@ void nudge_list_free(struct nudge_list *l);
 const char *nudge_kind_name(enum nudge_kind k);
 int nudge_kind_parse(const char *s);
 
-/* Derives the account's nudges and brings the store's in line with them
- * (opening new ones, resolving those whose condition ended), giving new
- * correspondents a client row. Call inside a transaction. 0 or -EIO. */
-int nudge_sync(struct model *md, struct store *st, int64_t now);
+/* Brings the store's nudges of md's account in line with l (derived from
+ * md): opens new ones, resolves those whose condition ended, gives new
+ * correspondents a client row. Reads only md's clients and account (the
+ * mail may be dropped already). Call inside a transaction. 0 or -EIO. */
+int nudge_store(struct model *md, struct store *st, const struct nudge_list *l, int64_t now);
 
 #endif

@@ -188,7 +188,7 @@ enum stmt {
 	S_EACH_CLIENT_ADDR, S_EACH_DEPT_DOMAIN, S_MAIL_CLIENT_ADD, S_SCORE_PUT, S_EACH_SCORE,
 	S_EACH_WEAK, S_EACH_SCORE_BRIEF, S_EACH_WEAK_BRIEF, S_NUDGE_PUT, S_NUDGE_LIVE, S_NUDGE_RESOLVE,
 	S_EACH_NUDGE, S_NUDGE_STATE, S_NUDGE_DELIVERED, S_NUDGE_FIND, S_SETTING_GET,
-	S_SETTING_PUT, S_SCORE_PRUNE, S_SCORE_OLDEST, S_MAX_MSG, S_MAIL_ADDR_ADD, S_IDENT_DEL,
+	S_SETTING_PUT, S_SCORE_CLIENTS, S_SCORE_DEL, S_SCORE_OLDEST, S_MAX_MSG, S_MAIL_ADDR_ADD, S_IDENT_DEL,
 	S_IDENT_ADD, S_EACH_IDENT, S_NUDGE_KEY, S_NUDGE_OWNER, S_ACTION_SEEN, S_ACTION_PUT,
 	S_EACH_OVERRIDE, S_OVERRIDE_PUT, S_OVERRIDE_DEL, S_OVERRIDE_DEL_MERGE, S_OVERRIDE_EPOCH,
 	S_CLIENT_BY_ADDR, S_CLIENT_BY_NAME, S_NUDGE_CLIENT, S_MAIL_CLIENT_GET,
@@ -346,12 +346,37 @@ static const char *const sql[S_N] = {
 	[S_SETTING_PUT] = "INSERT OR REPLACE INTO settings(key, value) VALUES(?1, ?2)",
 	[S_SCORE_OLDEST] = "SELECT coalesce(min(computed_at), 0) FROM scores WHERE account_id ="
 			    " (SELECT id FROM accounts WHERE name = ?1)",
-	[S_SCORE_PRUNE] = "DELETE FROM scores WHERE account_id = ?1 AND computed_at < ?2",
 	[S_MAIL_ADDR_ADD] = "INSERT OR IGNORE INTO client_addresses(addr, client) VALUES(?1, ?2)",
-	[S_SCORE_PUT] = "INSERT OR REPLACE INTO scores(account_id, client, department, address,"
+	/* in place: a full pass rewrites each row where it is, not a deleted
+	 * table's worth of pages and then a new one */
+	[S_SCORE_PUT] = "INSERT INTO scores(account_id, client, department, address,"
 			" as_of, computed_at, " SCORE_COLS ", client_name) VALUES(?1,?2,?3,?4,?5,?6,?7,"
 			"?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,"
-			"?28,?29,?30,?31,?32,?33,?34)",
+			"?28,?29,?30,?31,?32,?33,?34) ON CONFLICT(account_id, client) DO UPDATE SET"
+			" department = excluded.department, address = excluded.address,"
+			" as_of = excluded.as_of, computed_at = excluded.computed_at,"
+			" out_weight = excluded.out_weight, reciprocity = excluded.reciprocity,"
+			" response_rate = excluded.response_rate, answered = excluded.answered,"
+			" decided = excluded.decided, volume = excluded.volume,"
+			" tie_strength = excluded.tie_strength, class = excluded.class,"
+			" one_sided = excluded.one_sided, phase = excluded.phase,"
+			" trend = excluded.trend, pending = excluded.pending,"
+			" undelivered = excluded.undelivered,"
+			" client_initiated = excluded.client_initiated,"
+			" liaison_initiated = excluded.liaison_initiated,"
+			" unanswered_streak = excluded.unanswered_streak,"
+			" recent = excluded.recent, before = excluded.before,"
+			" last_message = excluded.last_message,"
+			" last_inbound = excluded.last_inbound, in_weight = excluded.in_weight,"
+			" initiation_balance = excluded.initiation_balance,"
+			" client_latency_hours = excluded.client_latency_hours,"
+			" liaison_latency_hours = excluded.liaison_latency_hours,"
+			" raw_rate = excluded.raw_rate,"
+			" unknown_initiated = excluded.unknown_initiated,"
+			" one_sided_since = excluded.one_sided_since,"
+			" client_name = excluded.client_name",
+	[S_SCORE_CLIENTS] = "SELECT client FROM scores WHERE account_id = ?1",
+	[S_SCORE_DEL] = "DELETE FROM scores WHERE account_id = ?1 AND client = ?2",
 	/* unordered: the caller sorts (it must anyway, for its own keys) */
 	[S_EACH_SCORE] = SCORE_SELECT(SCORE_COLS) " NOT INDEXED",
 	[S_EACH_WEAK] = SCORE_SELECT(SCORE_COLS) SCORE_WEAK,
@@ -766,6 +791,13 @@ void store_close(struct store *st)
 		sqlite3_finalize(st->st[i]);
 	sqlite3_close(st->db);
 	free(st);
+}
+
+void store_bulk_write(struct store *st, bool on)
+{
+	/* SQLite's default 2 MB: a transaction that dirties more spills to
+	 * the WAL page by page and reads the pages back */
+	exec(st, on ? "PRAGMA cache_size = -65536" : "PRAGMA cache_size = -2000");
 }
 
 int store_begin(struct store *st)
@@ -1566,14 +1598,49 @@ int store_identity(struct store *st, int64_t account, struct strlist *ret)
 	return r == SQLITE_DONE ? 0 : -EIO;
 }
 
-int store_scores_prune(struct store *st, int64_t account, int64_t computed_at)
+static int cmp_i64(const void *a, const void *b)
 {
-	sqlite3_stmt *q = prep(st, S_SCORE_PRUNE);
-	if (!q)
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+int store_scores_keep(struct store *st, int64_t account, const int64_t *clients, size_t n)
+{
+	int64_t *keep = xmalloc((n + 1) * sizeof(*keep)), *gone = NULL;
+	size_t ngone = 0;
+	int r;
+	if (n)
+		memcpy(keep, clients, n * sizeof(*keep));
+	qsort(keep, n, sizeof(*keep), cmp_i64);
+	sqlite3_stmt *q = prep(st, S_SCORE_CLIENTS);
+	if (!q) {
+		free(keep);
 		return -EIO;
+	}
 	sqlite3_bind_int64(q, 1, account);
-	sqlite3_bind_int64(q, 2, computed_at);
-	return run(q);
+	/* read them all before deleting: no delete under a running select */
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t c = sqlite3_column_int64(q, 0);
+		if (bsearch(&c, keep, n, sizeof(*keep), cmp_i64))
+			continue;
+		if (ngone % 256 == 0)
+			gone = xrealloc(gone, (ngone + 256) * sizeof(*gone));
+		gone[ngone++] = c;
+	}
+	sqlite3_reset(q);
+	free(keep);
+	if (r != SQLITE_DONE || !(q = prep(st, S_SCORE_DEL))) {
+		free(gone);
+		return -EIO;
+	}
+	r = 0;
+	for (size_t i = 0; i < ngone && r == 0; i++) {
+		sqlite3_bind_int64(q, 1, account);
+		sqlite3_bind_int64(q, 2, gone[i]);
+		r = run(q);
+	}
+	free(gone);
+	return r;
 }
 
 int store_max_message_id(struct store *st, const char *account, int64_t *ret)

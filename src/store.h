@@ -57,6 +57,10 @@ const char *store_errmsg(struct store *st);
 /* Transactions: a batch of messages and the sync state covering it commit
  * together. begin is BEGIN IMMEDIATE. 0 or -EIO. */
 int store_begin(struct store *st);
+/* Around a transaction that rewrites many pages (a full score pass): a
+ * page cache that holds them (64 MB, filled only as far as the pages
+ * written and read need), then back to SQLite's default. */
+void store_bulk_write(struct store *st, bool on);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 
@@ -165,9 +169,10 @@ int store_max_message_id(struct store *st, const char *account, int64_t *ret);
 /* When the account's oldest score row was computed (0: none). 0 or -EIO. */
 int store_scores_oldest(struct store *st, const char *account, int64_t *ret);
 
-/* Deletes the account's score rows computed before computed_at (clients
- * that a full recompute no longer has). 0 or -EIO. */
-int store_scores_prune(struct store *st, int64_t account, int64_t computed_at);
+/* Deletes the account's score rows of clients not among clients[0..n)
+ * (those a full recompute no longer has: ignored, merged, another
+ * liaison's). 0 or -EIO. */
+int store_scores_keep(struct store *st, int64_t account, const int64_t *clients, size_t n);
 
 struct store_score_row {
 	const char *account, *client, *department, *address;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -544,60 +545,99 @@ int read_file(const char *path, size_t max, char **ret_data, size_t *ret_len)
 	return 0;
 }
 
-static uint64_t fnv1a(const char *s)
+/* FNV-1a folded to 32 bits; also gives the string's length. */
+static uint32_t str_hash(const char *s, size_t *ret_len)
 {
 	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
+	const char *p = s;
+	for (; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	*ret_len = (size_t)(p - s);
+	return (uint32_t)(h ^ (h >> 32));
 }
+
+/* A slot holds the string's hash beside its id + 1 (0: empty), so a probe
+ * compares strings only when the hashes agree. */
+#define SLOT(h, id) (((uint64_t)(h) << 32) | ((uint64_t)(id) + 1))
+#define SLOT_HASH(v) ((uint32_t)((v) >> 32))
+#define SLOT_ID(v) ((uint32_t)(v) - 1)
 
 static void strtab_grow(struct strtab *t)
 {
 	size_t n = t->nslots ? t->nslots * 2 : 1024;
-	uint32_t *slots = xcalloc(n, sizeof(*slots));
-	for (size_t i = 0; i < t->n; i++) {
-		size_t k = fnv1a(t->strs[i]) & (n - 1);
+	uint64_t *slots = xcalloc(n, sizeof(*slots));
+	for (size_t i = 0; i < t->nslots; i++) {
+		if (!t->slots[i])
+			continue;
+		size_t k = SLOT_HASH(t->slots[i]) & (n - 1);
 		while (slots[k])
 			k = (k + 1) & (n - 1);
-		slots[k] = (uint32_t)i + 1;
+		slots[k] = t->slots[i];
 	}
 	free(t->slots);
 	t->slots = slots;
 	t->nslots = n;
 }
 
+static uint32_t find(const struct strtab *t, const char *s, uint32_t h, size_t len, size_t *ret_k)
+{
+	size_t k = h & (t->nslots - 1);
+	for (; t->slots[k]; k = (k + 1) & (t->nslots - 1)) {
+		uint64_t v = t->slots[k];
+		if (SLOT_HASH(v) == h && memcmp(t->strs[SLOT_ID(v)], s, len + 1) == 0)
+			return SLOT_ID(v);
+	}
+	*ret_k = k;
+	return STRTAB_NONE;
+}
+
 uint32_t strtab_find(const struct strtab *t, const char *s)
 {
+	size_t len, k;
 	if (!t->nslots)
 		return STRTAB_NONE;
-	size_t k = fnv1a(s) & (t->nslots - 1);
-	while (t->slots[k]) {
-		uint32_t id = t->slots[k] - 1;
-		if (strcmp(t->strs[id], s) == 0)
-			return id;
-		k = (k + 1) & (t->nslots - 1);
+	uint32_t h = str_hash(s, &len);
+	return find(t, s, h, len, &k);
+}
+
+/* The strings live in blocks that never move (strtab_str stays valid);
+ * one longer than a block gets a block of its own. */
+#define STRTAB_BLOCK 65536
+
+static char *strtab_copy(struct strtab *t, const char *s, size_t len)
+{
+	if (len + 1 > t->room) {
+		size_t size = len + 1 > STRTAB_BLOCK / 4 ? len + 1 : STRTAB_BLOCK;
+		struct strtab_block *b = xmalloc(offsetof(struct strtab_block, data) + size);
+		b->next = t->blocks;
+		t->blocks = b;
+		if (size != STRTAB_BLOCK) /* keep the current block's room */
+			return memcpy(b->data, s, len + 1);
+		t->free = b->data;
+		t->room = size;
 	}
-	return STRTAB_NONE;
+	char *p = memcpy(t->free, s, len + 1);
+	t->free += len + 1;
+	t->room -= len + 1;
+	return p;
 }
 
 uint32_t strtab_intern(struct strtab *t, const char *s)
 {
-	uint32_t id = strtab_find(t, s);
-	if (id != STRTAB_NONE)
-		return id;
+	size_t len, k;
 	if ((t->n + 1) * 2 > t->nslots)
 		strtab_grow(t);
+	uint32_t h = str_hash(s, &len);
+	uint32_t id = find(t, s, h, len, &k);
+	if (id != STRTAB_NONE)
+		return id;
 	if (t->n == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 1024;
 		t->strs = xrealloc(t->strs, t->cap * sizeof(*t->strs));
 	}
 	id = (uint32_t)t->n;
-	t->strs[t->n++] = xstrdup(s);
-	size_t k = fnv1a(s) & (t->nslots - 1);
-	while (t->slots[k])
-		k = (k + 1) & (t->nslots - 1);
-	t->slots[k] = id + 1;
+	t->strs[t->n++] = strtab_copy(t, s, len);
+	t->slots[k] = SLOT(h, id);
 	return id;
 }
 
@@ -608,8 +648,11 @@ const char *strtab_str(const struct strtab *t, uint32_t id)
 
 void strtab_free(struct strtab *t)
 {
-	for (size_t i = 0; i < t->n; i++)
-		free(t->strs[i]);
+	while (t->blocks) {
+		struct strtab_block *b = t->blocks;
+		t->blocks = b->next;
+		free(b);
+	}
 	free(t->strs);
 	free(t->slots);
 	*t = (struct strtab){0};

@@ -105,11 +105,18 @@ int read_file(const char *path, size_t max, char **ret_data, size_t *ret_len);
 /* An interning table: each distinct string gets a dense id 0, 1, 2, ...
  * Strings are copied into the table. Initialise with {0}. */
 #define STRTAB_NONE UINT32_MAX
+struct strtab_block {
+	struct strtab_block *next;
+	char data[];
+};
 struct strtab {
-	uint32_t *slots;  /* open addressing: id + 1, 0 = empty */
+	uint64_t *slots;  /* open addressing: hash and id + 1, 0 = empty */
 	size_t nslots;
-	char **strs;
+	char **strs;      /* into blocks */
 	size_t n, cap;
+	struct strtab_block *blocks;
+	char *free;       /* the current block's unused room */
+	size_t room;
 };
 /* The id of s, adding it when new. */
 uint32_t strtab_intern(struct strtab *t, const char *s);

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "addr.h"
 #include "check.h"
@@ -73,9 +74,64 @@ static void address_lists(void)
 	}
 }
 
+/* The interning table: dense ids, every string found again, the strings
+ * where they were after the table grew (callers keep strtab_str's
+ * pointer), the empty string, strings that differ in a last byte or only
+ * in length, and ones longer than a block. */
+static void interning(void)
+{
+	struct strtab t = {0};
+	const char *first[3];
+	CHECK(strtab_find(&t, "x") == STRTAB_NONE);
+	CHECK(strtab_intern(&t, "") == 0);
+	CHECK(strtab_intern(&t, "a") == 1);
+	CHECK(strtab_intern(&t, "ab") == 2);
+	first[0] = strtab_str(&t, 0);
+	first[1] = strtab_str(&t, 1);
+	first[2] = strtab_str(&t, 2);
+	char buf[64];
+	for (int i = 0; i < 200000; i++) {
+		snprintf(buf, sizeof(buf), "<%d.%d@mid.example>", i, i * 7);
+		CHECK(strtab_intern(&t, buf) == (uint32_t)i + 3);
+	}
+	size_t big = 100000;
+	char *huge = xmalloc(big + 1);
+	memset(huge, 'h', big);
+	huge[big] = 0;
+	uint32_t hid = strtab_intern(&t, huge);
+	huge[big - 1] = 'i';
+	uint32_t hid2 = strtab_intern(&t, huge);
+	CHECK(hid2 == hid + 1);
+	CHECK(strtab_intern(&t, "after the huge one") == hid + 2);
+	CHECK(strlen(strtab_str(&t, hid)) == big && strtab_str(&t, hid)[big - 1] == 'h');
+	CHECK(strtab_find(&t, huge) == hid2);
+	free(huge);
+	CHECK(t.n == 200006);
+	CHECK(strtab_str(&t, 0) == first[0] && strtab_str(&t, 1) == first[1] &&
+	      strtab_str(&t, 2) == first[2]);
+	CHECK_STR(strtab_str(&t, 2), "ab");
+	CHECK(strtab_find(&t, "") == 0 && strtab_find(&t, "a") == 1 && strtab_find(&t, "ab") == 2);
+	CHECK(strtab_find(&t, "abc") == STRTAB_NONE);
+	int bad = 0;
+	for (int i = 0; i < 200000; i++) {
+		snprintf(buf, sizeof(buf), "<%d.%d@mid.example>", i, i * 7);
+		bad += strtab_find(&t, buf) != (uint32_t)i + 3 ||
+		       strcmp(strtab_str(&t, (uint32_t)i + 3), buf) != 0;
+		snprintf(buf, sizeof(buf), "<%d.%d@mid.example>", i, i * 7 + 1);
+		bad += strtab_find(&t, buf) != STRTAB_NONE;
+	}
+	CHECK(bad == 0);
+	CHECK(strtab_str(&t, (uint32_t)t.n) == NULL);
+	strtab_free(&t);
+	CHECK(t.n == 0 && strtab_find(&t, "a") == STRTAB_NONE);
+	CHECK(strtab_intern(&t, "again") == 0);
+	strtab_free(&t);
+}
+
 int main(void)
 {
 	address_lists();
+	interning();
 	norm("Ada.Roe@Chem.Univ.Example", "ada.roe@chem.univ.example");
 	norm("ada+grants@x.example", "ada@x.example");
 	norm("ada+a+b@x.example", "ada@x.example");
