@@ -118,6 +118,19 @@ static int list(struct global *g, const char *cmd, bool weak, int argc, char **a
 	/* the store may stop early only when nothing else narrows or reorders */
 	bool shortcut = weak && sort == SORT_WEAK && f.klass < 0 && f.phase < 0 && f.trend < 0 &&
 			!f.department && !f.liaisons.n && !f.one_sided;
+	if (shortcut && !g->as_of && g->fmt == FMT_TABLE) {
+		/* the common case: printed as read, no row kept */
+		size_t n = 0;
+		sl_free(&f.liaisons);
+		if (report_stream_weak(stdout, g->st, limit, g->colour, &n) < 0) {
+			log_err("cannot read the scores: %s", store_errmsg(g->st));
+			return 1;
+		}
+		if (n == 0)
+			fprintf(stderr, "no weak or one-sided relationships (scores are computed by "
+					"rapportd)\n");
+		return n ? 0 : 1;
+	}
 	int e = report_load(g->st, &g->conf, g->as_of, weak, shortcut ? limit : 0,
 			    g->fmt == FMT_TABLE, &r);
 	if (e < 0) {

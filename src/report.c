@@ -71,6 +71,13 @@ struct accounts {
 	int64_t *ids;
 };
 
+static void on_account_count(void *ud, int64_t id, const char *name)
+{
+	(void)id;
+	(void)name;
+	((struct report *)ud)->naccounts++;
+}
+
 static void on_account(void *ud, int64_t id, const char *name)
 {
 	struct accounts *a = ud;
@@ -559,6 +566,88 @@ static const char *colour_of(const struct score *s, bool colour)
 	return s->klass == CLASS_STRONG ? "\033[32m" : "\033[33m";
 }
 
+/* The client table, a row at a time. */
+struct table {
+	FILE *f;
+	bool team, reasons, colour;
+	bool head;         /* the header is printed */
+	size_t n;          /* rows printed */
+	struct sbuf line, reason;
+};
+
+static void table_head(struct table *t)
+{
+	if (t->head)
+		return;
+	t->head = true;
+	if (t->team)
+		fprintf(t->f, "%-18s %-8s %-12s %3s %-9s %4s %4s %-11s %s\n", "CLIENT", "LIAISON",
+			"DEPARTMENT", "TIE", "CLASS", "R", "P", "PHASE", "TRD");
+	else
+		fprintf(t->f, "%-23s %-16s %3s %-9s %4s %4s %-11s %s\n", "CLIENT", "DEPARTMENT",
+			"TIE", "CLASS", "R", "P", "PHASE", "TRD");
+}
+
+static void table_row(struct table *t, const char *client, const char *account,
+		      const char *department, int64_t as_of, const struct score *s)
+{
+	FILE *f = t->f;
+	/* 23 + 1 + 16 + 1 + 3 + 1 + 9 + 1 + 4 + 1 + 4 + 1 + 11 + 1 + 3 = 80: the
+	 * CLASS column holds "moderate*"; with several liaisons, CLIENT 18,
+	 * LIAISON 8 and DEPARTMENT 12 share the first 40 */
+	bool team = t->team, colour = t->colour;
+	int wc = team ? 18 : 23, wd = team ? 12 : 16;
+	table_head(t);
+	t->n++;
+	char name[128], dept[96], cls[16], phase[16], acct[64];
+	static const char *const trend_short[] = {"=", "new", "up", "dn"};
+	static const char *const one_sided[] = {"weak*", "moderate*", "strong*"};
+	cell(name, sizeof(name), client, wc);
+	cell(dept, sizeof(dept), department, wd);
+	cell(acct, sizeof(acct), account, 8);
+	cell(cls, sizeof(cls), s->one_sided ? one_sided[s->klass] : score_class_name(s->klass), 9);
+	cell(phase, sizeof(phase), score_phase_name(s->phase), 11);
+	/* built piece by piece: thousands of rows, no printf */
+	struct sbuf *line = &t->line;
+	sb_reset(line);
+	sb_adds(line, name);
+	sb_addc(line, ' ');
+	if (team) {
+		sb_adds(line, acct);
+		sb_addc(line, ' ');
+	}
+	sb_adds(line, dept);
+	sb_adds(line, s->tie_strength < 10 ? "   " : s->tie_strength < 100 ? "  " : " ");
+	sb_addi(line, s->tie_strength);
+	sb_addc(line, ' ');
+	sb_adds(line, colour_of(s, colour));
+	sb_adds(line, cls);
+	if (colour)
+		sb_adds(line, "\033[0m");
+	sb_addc(line, ' ');
+	fixed2(line, s->reciprocity);
+	sb_addc(line, ' ');
+	fixed2(line, s->response_rate);
+	sb_addc(line, ' ');
+	sb_adds(line, phase);
+	sb_addc(line, ' ');
+	sb_adds(line, trend_short[s->trend]);
+	sb_addc(line, '\n');
+	fwrite(line->buf, 1, line->len, f);
+	if (t->reasons) {
+		reason_into(&t->reason, s, as_of);
+		report_wrap(f, t->reason.buf, 4, 80);
+	}
+}
+
+static void table_end(struct table *t)
+{
+	if (t->n)
+		fprintf(t->f, "(* one-sided; TRD: = steady, up coming together, dn coming apart)\n");
+	sb_free(&t->reason);
+	sb_free(&t->line);
+}
+
 void report_print_clients(FILE *f, const struct report *r, enum report_format fmt,
 			  bool reasons, bool colour)
 {
@@ -576,65 +665,33 @@ void report_print_clients(FILE *f, const struct report *r, enum report_format fm
 		csv_rows(f, r);
 		return;
 	}
-	/* 23 + 1 + 16 + 1 + 3 + 1 + 9 + 1 + 4 + 1 + 4 + 1 + 11 + 1 + 3 = 80: the
-	 * CLASS column holds "moderate*"; with several liaisons, CLIENT 18,
-	 * LIAISON 8 and DEPARTMENT 12 share the first 40 */
-	bool team = r->naccounts > 1;
-	int wc = team ? 18 : 23, wd = team ? 12 : 16;
-	if (team)
-		fprintf(f, "%-18s %-8s %-12s %3s %-9s %4s %4s %-11s %s\n", "CLIENT", "LIAISON",
-			"DEPARTMENT", "TIE", "CLASS", "R", "P", "PHASE", "TRD");
-	else
-		fprintf(f, "%-23s %-16s %3s %-9s %4s %4s %-11s %s\n", "CLIENT", "DEPARTMENT",
-			"TIE", "CLASS", "R", "P", "PHASE", "TRD");
-	struct sbuf reason = {0}, line = {0};
+	struct table t = {f, r->naccounts > 1, reasons, colour, false, 0, {0}, {0}};
+	table_head(&t);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct report_row *row = r->rows[i];
-		const struct score *s = &row->s;
-		char name[128], dept[96], cls[16], phase[16], acct[64];
-		static const char *const trend_short[] = {"=", "new", "up", "dn"};
-		static const char *const one_sided[] = {"weak*", "moderate*", "strong*"};
-		cell(name, sizeof(name), row->client, wc);
-		cell(dept, sizeof(dept), row->department, wd);
-		cell(acct, sizeof(acct), row->account, 8);
-		cell(cls, sizeof(cls), s->one_sided ? one_sided[s->klass] : score_class_name(s->klass),
-		     9);
-		cell(phase, sizeof(phase), score_phase_name(s->phase), 11);
-		/* built piece by piece: thousands of rows, no printf */
-		sb_reset(&line);
-		sb_adds(&line, name);
-		sb_addc(&line, ' ');
-		if (team) {
-			sb_adds(&line, acct);
-			sb_addc(&line, ' ');
-		}
-		sb_adds(&line, dept);
-		sb_adds(&line, s->tie_strength < 10 ? "   " : s->tie_strength < 100 ? "  " : " ");
-		sb_addi(&line, s->tie_strength);
-		sb_addc(&line, ' ');
-		sb_adds(&line, colour_of(s, colour));
-		sb_adds(&line, cls);
-		if (colour)
-			sb_adds(&line, "\033[0m");
-		sb_addc(&line, ' ');
-		fixed2(&line, s->reciprocity);
-		sb_addc(&line, ' ');
-		fixed2(&line, s->response_rate);
-		sb_addc(&line, ' ');
-		sb_adds(&line, phase);
-		sb_addc(&line, ' ');
-		sb_adds(&line, trend_short[s->trend]);
-		sb_addc(&line, '\n');
-		fwrite(line.buf, 1, line.len, f);
-		if (reasons) {
-			reason_into(&reason, s, row->as_of);
-			report_wrap(f, reason.buf, 4, 80);
-		}
+		table_row(&t, row->client, row->account, row->department, row->as_of, &row->s);
 	}
-	sb_free(&reason);
-	sb_free(&line);
-	if (r->n)
-		fprintf(f, "(* one-sided; TRD: = steady, up coming together, dn coming apart)\n");
+	table_end(&t);
+}
+
+static int stream_row(void *ud, const struct store_score_row *row)
+{
+	table_row(ud, row->client ? row->client : "", row->account,
+		  row->department ? row->department : "(unassigned)", row->as_of, &row->s);
+	return 0;
+}
+
+int report_stream_weak(FILE *f, struct store *st, size_t limit, bool colour, size_t *ret_n)
+{
+	struct report r = {0};
+	int e = store_each_account(st, on_account_count, &r);
+	if (e < 0)
+		return e;
+	struct table t = {f, r.naccounts > 1, true, colour, false, 0, {0}, {0}};
+	e = store_each_score(st, true, limit, true, stream_row, &t);
+	table_end(&t);
+	*ret_n = t.n;
+	return e;
 }
 
 /* ---- aggregates --------------------------------------------------------------- */

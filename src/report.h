@@ -65,6 +65,12 @@ char *report_reason(const struct score *s, int64_t as_of);
 
 enum report_format { FMT_TABLE, FMT_JSON, FMT_CSV };
 
+/* `rapport weak` as it is most often asked (stored scores, no filter, the
+ * default order): prints the table (with reasons) while the store reads
+ * the rows, keeping none, the weakest limit (0: all) first; nothing at all
+ * when there are none. *ret_n: the rows printed. 0 or a negative errno. */
+int report_stream_weak(FILE *f, struct store *st, size_t limit, bool colour, size_t *ret_n);
+
 /* Prints rows as a client list (table: name, department, tie, class, R, P,
  * phase, trend; with reasons when reasons is true). */
 void report_print_clients(FILE *f, const struct report *r, enum report_format fmt,
