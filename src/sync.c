@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fnmatch.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,15 +269,52 @@ fail:
 	return -EIO;
 }
 
-/* Stores a parsed batch (store_batch), reports the folder's progress and
- * frees the batch. False on a database error. */
-static bool store_done(struct sync *s, int64_t fid, const char *folder, bool inbox,
-		       uint32_t uidvalidity, struct batch *b, size_t total, uint64_t *ret_new)
+/* A parsed batch being stored on a thread of its own while the next one
+ * is fetched: the account thread leaves the database to it meanwhile (a
+ * connection is used by one thread at a time). */
+struct storing {
+	struct sync *s;
+	int64_t fid;
+	const char *folder;
+	bool inbox;
+	uint32_t uidvalidity;
+	uint64_t *ret_new;
+	struct batch b;
+	bool running, ok;
+	pthread_t tid;
+};
+
+static void *store_thread(void *arg)
 {
-	bool ok = store_batch(s, fid, folder, inbox, uidvalidity, b, ret_new) == 0;
-	if (ok && s->rep.progress)
-		s->rep.progress(s->rep.ud, folder, b->done, total);
-	batch_free(b);
+	struct storing *x = arg;
+	x->ok = store_batch(x->s, x->fid, x->folder, x->inbox, x->uidvalidity, &x->b,
+			    x->ret_new) == 0;
+	return NULL;
+}
+
+/* Starts storing b (taken over); stored in place if no thread can start. */
+static void store_start(struct storing *x, struct batch *b)
+{
+	x->b = *b;
+	*b = (struct batch){0};
+	x->running = pthread_create(&x->tid, NULL, store_thread, x) == 0;
+	if (!x->running)
+		store_thread(x);
+}
+
+/* Waits for the batch being stored, reports the folder's progress and
+ * frees it. False on a database error. */
+static bool store_end(struct storing *x, size_t total)
+{
+	if (!x->b.jobs)
+		return true;
+	if (x->running)
+		pthread_join(x->tid, NULL);
+	x->running = false;
+	bool ok = x->ok;
+	if (ok && x->s->rep.progress)
+		x->s->rep.progress(x->s->rep.ud, x->folder, x->b.done, total);
+	batch_free(&x->b);
 	return ok;
 }
 
@@ -401,9 +439,11 @@ enum imap_fail sync_folder(struct sync *s, const char *folder, uint64_t *ret_new
 	if ((f = imap_search(s->im, since, first ? 1 : last + 1, &uids, &n)) != IMAP_OK)
 		return f;
 
-	/* a pipeline: batch k is fetched while the worker parses batch k-1,
-	 * which is stored while the worker parses batch k */
+	/* a pipeline: batch k is fetched while the worker parses batch k-1
+	 * and a thread stores batch k-2, each batch with its checkpoint, in
+	 * order */
 	struct batch prev = {0};
+	struct storing sto = {s, fid, folder, inbox, info.uidvalidity, ret_new, {0}, false, false, 0};
 	for (size_t i = 0; i <= n; i += SYNC_BATCH) {
 		struct batch cur = {0};
 		bool more = i < n && !(s->stop && *s->stop && i > 0);
@@ -420,28 +460,34 @@ enum imap_fail sync_folder(struct sync *s, const char *folder, uint64_t *ret_new
 				more = false;
 		}
 		parsew_wait(s->w);
-		if (more)
-			batch_parse(s, &cur);
-		if (prev.jobs && !store_done(s, fid, folder, inbox, info.uidvalidity, &prev, n,
-					     ret_new)) {
+		if (!store_end(&sto, n)) {
 			*ret_store_error = true;
 			f = IMAP_TEMPORARY;
 			more = false;
+			batch_free(&prev); /* parsed, never stored: fetched again next time */
 		}
+		if (prev.jobs)
+			store_start(&sto, &prev);
 		if (!more) {
-			parsew_wait(s->w);
 			batch_free(&cur);
 			break;
 		}
+		batch_parse(s, &cur);
 		prev = cur;
 	}
-	if (prev.jobs) { /* the last batch */
+	if (prev.jobs) { /* parsed, not yet stored */
 		parsew_wait(s->w);
-		if (!store_done(s, fid, folder, inbox, info.uidvalidity, &prev, n, ret_new)) {
+		if (store_end(&sto, n)) {
+			store_start(&sto, &prev);
+		} else {
+			batch_free(&prev);
 			*ret_store_error = true;
-			f = IMAP_TEMPORARY;
 		}
 	}
+	if (!store_end(&sto, n))
+		*ret_store_error = true;
+	if (*ret_store_error)
+		f = IMAP_TEMPORARY;
 	free(uids);
 	return f;
 }

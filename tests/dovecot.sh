@@ -83,7 +83,7 @@ dovecot_up() {
 	mkdir -p "$dir/run" "$dir/state" "$dir/log" "$dir/ssl" "$dir/mail"
 	chmod 755 "$dir" "$dir/mail"
 	d=$dir
-	while [ "$d" != / ]; do chmod o+x "$d" 2>/dev/null; d=$(dirname "$d"); done
+	while [ "$d" != / ] && [ "$d" != . ]; do chmod o+x "$d" 2>/dev/null; d=$(dirname "$d"); done
 	if [ ! -s "$dir/ssl/cert.pem" ]; then
 		# CERT_SUBJECT/CERT_SAN make a certificate for another name;
 		# CERT_EXPIRED=yes one that expired yesterday
