@@ -836,18 +836,44 @@ static void collect_proj(void *ud, const struct pent *pe, size_t n)
 	x->nall += n;
 }
 
-void model_score_at(struct model *md, uint32_t ci, int64_t t, struct score *ret)
+/* Client ci's projections as of t, their messages end to end in all
+ * (every message of the window). window_free() releases them. */
+struct window {
+	struct score_msg *all;
+	struct collect x;
+};
+
+static void window_of(struct model *md, uint32_t ci, int64_t t, struct window *w)
 {
 	struct model_priv *p = priv(md);
 	size_t n = p->client_start[ci + 1] - p->client_start[ci];
-	struct score_msg *all = xmalloc((n + 1) * sizeof(*all));
-	struct score_proj *proj = xmalloc((n + 1) * sizeof(*proj));
-	struct collect x = {md, t, proj, 0, all, 0};
-	each_proj(md, ci, t, collect_proj, &x);
-	/* the projections' messages, end to end, are every message of the window */
-	score_compute(&md->conf->scoring, t, x.proj, x.np, all, x.nall, ret);
-	free(all);
-	free(proj);
+	w->all = xmalloc((n + 1) * sizeof(*w->all));
+	w->x = (struct collect){md, t, xmalloc((n + 1) * sizeof(struct score_proj)), 0, w->all, 0};
+	each_proj(md, ci, t, collect_proj, &w->x);
+}
+
+static void window_free(struct window *w)
+{
+	free(w->all);
+	free(w->x.proj);
+}
+
+void model_score_at(struct model *md, uint32_t ci, int64_t t, struct score *ret)
+{
+	struct window w;
+	window_of(md, ci, t, &w);
+	score_compute(&md->conf->scoring, t, w.x.proj, w.x.np, w.all, w.x.nall, ret);
+	window_free(&w);
+}
+
+/* Whether client ci is one-sided as of t (model_score_at's one_sided). */
+static bool one_sided_at(struct model *md, uint32_t ci, int64_t t)
+{
+	struct window w;
+	window_of(md, ci, t, &w);
+	bool r = score_one_sided(&md->conf->scoring, t, w.x.proj, w.x.np);
+	window_free(&w);
+	return r;
 }
 
 void model_month_ends(int64_t as_of, size_t n, int64_t *ret)
@@ -949,9 +975,7 @@ static int64_t one_sided_since(struct model *md, uint32_t ci)
 	for (size_t i = 0; i < nev; i++) {
 		if (ev[i] > md->as_of || (i && ev[i] == ev[i - 1]))
 			continue;
-		struct score s;
-		model_score_at(md, ci, ev[i], &s);
-		if (!s.one_sided)
+		if (!one_sided_at(md, ci, ev[i]))
 			break;
 		since = ev[i];
 	}

@@ -47,6 +47,62 @@ static int cmp_decided(const void *a, const void *b)
 	return x->t0 < y->t0 ? -1 : x->t0 > y->t0;
 }
 
+/* What became of an outreach (a liaison-initiated projection) as of
+ * as_of; *ret_first_in: the first answer's date when answered. */
+enum outcome { OUT_UNDELIVERED, OUT_PENDING, OUT_ANSWERED, OUT_UNANSWERED };
+
+static enum outcome outcome(const struct conf_scoring *k, int64_t as_of, const struct score_proj *pr,
+			    int64_t *ret_first_in)
+{
+	int64_t t0 = pr->m[0].date;
+	*ret_first_in = 0;
+	if (pr->undelivered)
+		return OUT_UNDELIVERED;
+	for (uint32_t m = 1; m < pr->n; m++)
+		if (!pr->m[m].outbound && pr->m[m].date > t0 &&
+		    pr->m[m].date <= t0 + (int64_t)k->reply_window_days * 86400) {
+			*ret_first_in = pr->m[m].date;
+			return OUT_ANSWERED;
+		}
+	return age_days(as_of, t0) < k->reply_window_days ? OUT_PENDING : OUT_UNANSWERED;
+}
+
+/* One-sided: by ratio, or by the latest decided outreach all unanswered
+ * (dec[0..nd), answered of them, sorted here); *ret_streak: that run. */
+static bool one_sided(const struct conf_scoring *k, struct decided *dec, size_t nd, int answered,
+		      int *ret_streak)
+{
+	if (nd)
+		qsort(dec, nd, sizeof(*dec), cmp_decided);
+	int streak = 0;
+	for (size_t j = nd; j > 0 && !dec[j - 1].answered; j--)
+		streak++;
+	*ret_streak = streak;
+	bool by_ratio = nd >= (size_t)k->one_sided_min_decided && nd > 0 &&
+			(double)answered / (double)nd < k->one_sided_max_rate;
+	return by_ratio || streak >= k->one_sided_streak;
+}
+
+bool score_one_sided(const struct conf_scoring *k, int64_t as_of, const struct score_proj *p,
+		     size_t np)
+{
+	struct decided *dec = xcalloc(np ? np : 1, sizeof(*dec));
+	size_t nd = 0;
+	int answered = 0, streak;
+	for (size_t j = 0; j < np; j++) {
+		int64_t first_in;
+		if (p[j].n == 0 || p[j].initiator != INIT_LIAISON)
+			continue;
+		enum outcome o = outcome(k, as_of, &p[j], &first_in);
+		if (o == OUT_ANSWERED || o == OUT_UNANSWERED)
+			dec[nd++] = (struct decided){p[j].m[0].date, o == OUT_ANSWERED};
+		answered += o == OUT_ANSWERED;
+	}
+	bool r = one_sided(k, dec, nd, answered, &streak);
+	free(dec);
+	return r;
+}
+
 void score_compute(const struct conf_scoring *k, int64_t as_of, const struct score_proj *p,
 		   size_t np, const struct score_msg *msgs, size_t nm, struct score *ret)
 {
@@ -104,25 +160,16 @@ void score_compute(const struct conf_scoring *k, int64_t as_of, const struct sco
 			continue;
 		}
 		s.liaison_initiated++;
-		if (pr->undelivered) {
-			s.undelivered++;
-			continue;
-		}
-		int64_t first_in = 0;
-		for (uint32_t m = 1; m < pr->n; m++)
-			if (!pr->m[m].outbound && pr->m[m].date > t0 &&
-			    pr->m[m].date <= t0 + (int64_t)k->reply_window_days * 86400) {
-				first_in = pr->m[m].date;
-				break;
-			}
-		if (first_in) {
+		int64_t first_in;
+		switch (outcome(k, as_of, pr, &first_in)) {
+		case OUT_UNDELIVERED: s.undelivered++; break;
+		case OUT_PENDING: s.pending++; break;
+		case OUT_ANSWERED:
 			s.answered++;
 			clat[nclat++] = (double)(first_in - t0) / 3600.0;
 			dec[nd++] = (struct decided){t0, true};
-		} else if (age_days(as_of, t0) < k->reply_window_days) {
-			s.pending++;
-		} else {
-			dec[nd++] = (struct decided){t0, false};
+			break;
+		case OUT_UNANSWERED: dec[nd++] = (struct decided){t0, false}; break;
 		}
 	}
 	s.decided = (int)nd;
@@ -141,15 +188,7 @@ void score_compute(const struct conf_scoring *k, int64_t as_of, const struct sco
 		  : s.tie_strength >= k->class_moderate ? CLASS_MODERATE
 							: CLASS_WEAK;
 
-	/* one-sided: by ratio, or by the latest decided outreach all unanswered */
-	if (nd)
-		qsort(dec, nd, sizeof(*dec), cmp_decided);
-	for (size_t j = nd; j > 0 && !dec[j - 1].answered; j--)
-		s.unanswered_streak++;
-	bool by_ratio = s.decided >= k->one_sided_min_decided &&
-			(double)s.answered / s.decided < k->one_sided_max_rate;
-	bool by_streak = s.unanswered_streak >= k->one_sided_streak;
-	s.one_sided = by_ratio || by_streak;
+	s.one_sided = one_sided(k, dec, nd, s.answered, &s.unanswered_streak);
 
 	/* phase: the first that holds */
 	if (!s.last_message || age_days(as_of, s.last_message) >= k->dormant_days)

@@ -65,6 +65,11 @@ struct score_proj {
 void score_compute(const struct conf_scoring *k, int64_t as_of, const struct score_proj *p,
 		   size_t np, const struct score_msg *msgs, size_t nm, struct score *ret);
 
+/* score_compute's one_sided alone (what one_sided_since asks at every
+ * instant it tries), from the projections only. */
+bool score_one_sided(const struct conf_scoring *k, int64_t as_of, const struct score_proj *p,
+		     size_t np);
+
 const char *score_class_name(enum score_class c);
 const char *score_phase_name(enum score_phase p);
 const char *score_trend_name(enum score_trend t);
