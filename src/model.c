@@ -38,8 +38,6 @@ struct loader {
 	size_t cursor;
 	int64_t cur_id;
 	uint32_t cur_msg;
-	struct strlist pending; /* the current message's detail values */
-	struct strlist pending_field;
 	/* overrides */
 	struct strlist ignored_addrs, ignored_names;
 	struct strlist merge_from, merge_into;  /* pairs: from joins into */
@@ -453,103 +451,99 @@ static void push(uint32_t **arr, size_t *n, uint32_t v)
 	(*arr)[(*n)++] = v;
 }
 
-/* Settles the details gathered for the current message. */
-static void flush_refs(struct loader *l)
+/* The details of the message being read (rows come by message id); a
+ * list's offset is taken at its first entry. */
+static void add_ref(struct loader *l, struct model_msg *m, const char *id)
 {
 	struct model *md = l->md;
+	if (m->n_ref == 0)
+		m->ref_off = (uint32_t)md->nrefs;
+	push(&md->refs, &md->nrefs, strtab_intern(&md->ids, id));
+	m->n_ref++;
+}
+
+static void add_rcpt(struct loader *l, struct model_msg *m, const char *field, const char *addr)
+{
+	struct model *md = l->md;
+	if (strcmp(field, "reply-to") == 0)
+		return;
+	if (strcmp(field, "to") == 0 && sl_contains(&l->identity, addr))
+		m->to_me = true;
+	/* outbound personal mail concerns every client among To, Cc, Bcc */
+	bool counterpart = m->kind == MSG_PERSONAL && m->dir == DIR_OUTBOUND;
+	uint32_t ci = resolve(l, addr, counterpart);
+	if (ci == MODEL_NONE)
+		return;
+	for (uint32_t k = 0; k < m->n_to; k++)
+		if (md->rcpt[m->to_off + k] == ci)
+			return;
+	if (m->n_to == 0)
+		m->to_off = (uint32_t)md->nrcpt;
+	push(&md->rcpt, &md->nrcpt, ci);
+	m->n_to++;
+	if (counterpart) {
+		if (m->n_cp == 0)
+			m->cp_off = (uint32_t)md->ncp;
+		push(&md->cp, &md->ncp, ci);
+		m->n_cp++;
+	}
+}
+
+static void add_failed(struct loader *l, struct model_msg *m, const char *addr)
+{
+	struct model *md = l->md;
+	uint32_t ci = resolve(l, addr, false);
+	if (ci == MODEL_NONE)
+		return;
+	if (m->n_fail == 0)
+		m->fail_off = (uint32_t)md->nfail;
+	push(&md->fail, &md->nfail, ci);
+	m->n_fail++;
+}
+
+/* A message's references are all read: without In-Reply-To, the last
+ * one is its parent. */
+static void settle_refs(struct loader *l)
+{
 	if (l->cur_msg == MODEL_NONE)
 		return;
-	struct model_msg *m = &md->m[l->cur_msg];
-	m->ref_off = (uint32_t)md->nrefs;
-	for (size_t i = 0; i < l->pending.n; i++)
-		push(&md->refs, &md->nrefs, strtab_intern(&md->ids, l->pending.v[i]));
-	m->n_ref = (uint32_t)l->pending.n;
+	struct model_msg *m = &l->md->m[l->cur_msg];
 	if (m->n_ref)
 		m->has_thread_hdrs = true; /* References present */
 	if (m->parent == MODEL_NONE && m->n_ref)
-		m->parent = md->refs[m->ref_off + m->n_ref - 1];
+		m->parent = l->md->refs[m->ref_off + m->n_ref - 1];
 }
 
-static void flush_rcpts(struct loader *l)
+static int on_detail(void *ud, enum store_detail d, int64_t message, const char *field,
+		     const char *value)
 {
-	struct model *md = l->md;
-	if (l->cur_msg == MODEL_NONE)
-		return;
-	struct model_msg *m = &md->m[l->cur_msg];
-	m->to_off = (uint32_t)md->nrcpt;
-	m->cp_off = (uint32_t)md->ncp;
-	for (size_t i = 0; i < l->pending.n; i++) {
-		if (strcmp(l->pending_field.v[i], "reply-to") == 0)
-			continue;
-		if (strcmp(l->pending_field.v[i], "to") == 0 &&
-		    sl_contains(&l->identity, l->pending.v[i]))
-			m->to_me = true;
-		/* outbound personal mail concerns every client among To, Cc, Bcc */
-		bool counterpart = m->kind == MSG_PERSONAL && m->dir == DIR_OUTBOUND;
-		uint32_t ci = resolve(l, l->pending.v[i], counterpart);
-		if (ci == MODEL_NONE)
-			continue;
-		bool seen = false;
-		for (uint32_t k = 0; k < m->n_to && !seen; k++)
-			seen = md->rcpt[m->to_off + k] == ci;
-		if (seen)
-			continue;
-		push(&md->rcpt, &md->nrcpt, ci);
-		m->n_to++;
-		if (counterpart) {
-			push(&md->cp, &md->ncp, ci);
-			m->n_cp++;
-		}
-	}
-}
-
-static void flush_failed(struct loader *l)
-{
-	struct model *md = l->md;
-	if (l->cur_msg == MODEL_NONE)
-		return;
-	struct model_msg *m = &md->m[l->cur_msg];
-	m->fail_off = (uint32_t)md->nfail;
-	for (size_t i = 0; i < l->pending.n; i++) {
-		uint32_t ci = resolve(l, l->pending.v[i], false);
-		if (ci != MODEL_NONE) {
-			push(&md->fail, &md->nfail, ci);
-			m->n_fail++;
-		}
-	}
-}
-
-struct detail_pass {
-	struct loader *l;
-	void (*flush)(struct loader *l);
-};
-
-static int on_detail(void *ud, int64_t message, const char *field, const char *value)
-{
-	struct detail_pass *dp = ud;
-	struct loader *l = dp->l;
+	struct loader *l = ud;
 	if (message != l->cur_id) {
-		dp->flush(l);
-		sl_free(&l->pending);
-		sl_free(&l->pending_field);
+		settle_refs(l);
 		l->cur_id = message;
 		l->cur_msg = msg_index(l, message);
 	}
-	sl_add(&l->pending, value ? value : "");
-	sl_add(&l->pending_field, field ? field : "");
+	if (l->cur_msg == MODEL_NONE)
+		return 0;
+	struct model_msg *m = &l->md->m[l->cur_msg];
+	if (d == DETAIL_REFS)
+		add_ref(l, m, value);
+	else if (d == DETAIL_RECIPIENTS)
+		add_rcpt(l, m, field, value);
+	else
+		add_failed(l, m, value);
 	return 0;
 }
 
-static int load_details(struct loader *l, enum store_detail d, void (*flush)(struct loader *))
+/* One pass over the details of kind d (DETAIL_LISTS: recipients and
+ * references together). */
+static int load_details(struct loader *l, enum store_detail d)
 {
-	struct detail_pass dp = {l, flush};
 	l->cursor = 0;
 	l->cur_id = -1;
 	l->cur_msg = MODEL_NONE;
-	int r = store_each_detail(l->st, d, l->md->account, l->md->as_of, on_detail, &dp);
-	flush(l);
-	sl_free(&l->pending);
-	sl_free(&l->pending_field);
+	int r = store_each_detail(l->st, d, l->md->account, l->md->as_of, on_detail, l);
+	settle_refs(l);
 	return r;
 }
 
@@ -647,9 +641,8 @@ int model_load(struct store *st, const struct conf *c, const char *account, int6
 		l.dbidx[i] = (uint32_t)i;
 	}
 	qsort_r(l.dbidx, md.n, sizeof(*l.dbidx), cmp_dbid, l.dbid);
-	if ((r = load_details(&l, DETAIL_REFS, flush_refs)) < 0 ||
-	    (r = load_details(&l, DETAIL_RECIPIENTS, flush_rcpts)) < 0 ||
-	    (r = load_details(&l, DETAIL_BOUNCE_FAILED, flush_failed)) < 0)
+	if ((r = load_details(&l, DETAIL_LISTS)) < 0 ||
+	    (r = load_details(&l, DETAIL_BOUNCE_FAILED)) < 0)
 		goto fail;
 
 	/* inbound personal mail concerns its sender only */

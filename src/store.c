@@ -184,7 +184,7 @@ enum stmt {
 	S_QUAR_ADD, S_FOLDER_STATE, S_FOLDER_SET_STATE, S_EACH_FOLDER, S_COUNT, S_COUNT_QUAR,
 	S_ROSTER_DEL_ADDR, S_ROSTER_DEL_CLIENT, S_DEPT_DEL_DOMAIN, S_DEPT_DEL,
 	S_CLIENT_ADD, S_CLIENT_ADDR_ADD, S_DEPT_ADD, S_DEPT_DOMAIN_ADD,
-	S_ACCOUNT_FIND, S_EACH_ACCOUNT, S_EACH_MSG, S_EACH_RCPT, S_EACH_REF, S_EACH_FAIL,
+	S_ACCOUNT_FIND, S_EACH_ACCOUNT, S_EACH_MSG, S_EACH_FAIL, S_EACH_LISTS,
 	S_EACH_CLIENT_ADDR, S_EACH_DEPT_DOMAIN, S_MAIL_CLIENT_ADD, S_SCORE_PUT, S_EACH_SCORE,
 	S_EACH_WEAK, S_EACH_SCORE_BRIEF, S_EACH_WEAK_BRIEF, S_NUDGE_PUT, S_NUDGE_LIVE, S_NUDGE_RESOLVE,
 	S_EACH_NUDGE, S_NUDGE_STATE, S_NUDGE_DELIVERED, S_NUDGE_FIND, S_SETTING_GET,
@@ -250,12 +250,9 @@ static const char *const sql[S_N] = {
 	[S_EACH_MSG] = "SELECT id, message_id, date, kind, direction, from_addr, subject,"
 		       " subject_norm, in_reply_to, bounce_orig_id, bounce_per_recipient"
 		       " FROM messages m WHERE account_id = ?1 AND date <= ?2 ORDER BY date, id",
-	[S_EACH_RCPT] = "SELECT l.message, l.recipients FROM message_lists l JOIN messages m"
-			" ON m.id = l.message WHERE m.account_id = ?1 AND m.date <= ?2"
-			" AND l.recipients IS NOT NULL ORDER BY l.message",
-	[S_EACH_REF] = "SELECT l.message, l.refs FROM message_lists l JOIN messages m"
-		       " ON m.id = l.message WHERE m.account_id = ?1 AND m.date <= ?2"
-		       " AND l.refs IS NOT NULL ORDER BY l.message",
+	[S_EACH_LISTS] = "SELECT l.message, l.recipients, l.refs FROM message_lists l JOIN messages m"
+			 " ON m.id = l.message WHERE m.account_id = ?1 AND m.date <= ?2"
+			 " ORDER BY l.message",
 	[S_EACH_FAIL] = "SELECT b.message, '', b.addr FROM bounce_failed b JOIN messages m"
 			" ON m.id = b.message WHERE m.account_id = ?1 AND m.date <= ?2"
 			" ORDER BY b.message, b.addr",
@@ -1305,9 +1302,11 @@ int store_each_message(struct store *st, int64_t account, int64_t as_of, store_m
 
 /* Hands over the lines of one list text (see rcpt_text): "FIELD ADDR"
  * split at the first space, or the whole line with field "". */
-static int each_line(int64_t message, const char *text, bool fields, store_detail_fn fn,
+static int each_line(enum store_detail d, int64_t message, const char *text, store_detail_fn fn,
 		     void *ud, struct sbuf *tmp)
 {
+	if (!text)
+		return 0;
 	sb_reset(tmp);
 	sb_adds(tmp, text);
 	sb_addc(tmp, '\0');
@@ -1315,13 +1314,13 @@ static int each_line(int64_t message, const char *text, bool fields, store_detai
 		char *nl = strchr(p, '\n'), *next = nl ? nl + 1 : p + strlen(p);
 		if (nl)
 			*nl = '\0';
-		char *sp = fields ? strchr(p, ' ') : NULL;
+		char *sp = d == DETAIL_RECIPIENTS ? strchr(p, ' ') : NULL;
 		int r;
 		if (sp) {
 			*sp = '\0';
-			r = fn(ud, message, p, sp + 1);
+			r = fn(ud, d, message, p, sp + 1);
 		} else {
-			r = fn(ud, message, "", p);
+			r = fn(ud, d, message, "", p);
 		}
 		if (r < 0)
 			return r;
@@ -1333,8 +1332,9 @@ static int each_line(int64_t message, const char *text, bool fields, store_detai
 int store_each_detail(struct store *st, enum store_detail d, int64_t account, int64_t as_of,
 		      store_detail_fn fn, void *ud)
 {
-	static const enum stmt which[] = {S_EACH_RCPT, S_EACH_REF, S_EACH_FAIL};
-	sqlite3_stmt *q = prep(st, which[d]);
+	if (d != DETAIL_LISTS && d != DETAIL_BOUNCE_FAILED)
+		return -EINVAL;
+	sqlite3_stmt *q = prep(st, d == DETAIL_LISTS ? S_EACH_LISTS : S_EACH_FAIL);
 	struct sbuf tmp = {0};
 	int r, ret = 0;
 	if (!q)
@@ -1343,10 +1343,13 @@ int store_each_detail(struct store *st, enum store_detail d, int64_t account, in
 	sqlite3_bind_int64(q, 2, as_of);
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		int64_t message = sqlite3_column_int64(q, 0);
-		if (d == DETAIL_BOUNCE_FAILED)
-			ret = fn(ud, message, col(q, 1), col(q, 2));
-		else
-			ret = each_line(message, col(q, 1), d == DETAIL_RECIPIENTS, fn, ud, &tmp);
+		if (d == DETAIL_BOUNCE_FAILED) {
+			ret = fn(ud, d, message, col(q, 1), col(q, 2));
+		} else {
+			ret = each_line(DETAIL_REFS, message, col(q, 2), fn, ud, &tmp);
+			if (ret == 0)
+				ret = each_line(DETAIL_RECIPIENTS, message, col(q, 1), fn, ud, &tmp);
+		}
 		if (ret < 0)
 			break;
 	}
