@@ -373,7 +373,7 @@ static const char *const sql[S_N] = {
 			" one_sided_since = excluded.one_sided_since,"
 			" client_name = excluded.client_name",
 	[S_SCORE_CLIENTS] = "SELECT client FROM scores WHERE account_id = ?1",
-	[S_SCORE_DEL] = "DELETE FROM scores WHERE account_id = ?1 AND client = ?2",
+	[S_SCORE_DEL] = "DELETE FROM scores WHERE client = ?1 AND account_id = ?2",
 	/* unordered: the caller sorts (it must anyway, for its own keys) */
 	[S_EACH_SCORE] = SCORE_SELECT(SCORE_COLS) " NOT INDEXED",
 	[S_EACH_WEAK] = SCORE_SELECT(SCORE_COLS) SCORE_WEAK,
@@ -1607,42 +1607,65 @@ static int cmp_i64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int store_scores_keep(struct store *st, int64_t account, const int64_t *clients, size_t n)
+/* Reads every row of sel (prepared and bound by the caller) and then,
+ * for each one keep() rejects, runs del with ?1 its column 0 and ?2 arg:
+ * all read before anything is written (no write under a running
+ * select). 0 or -EIO. */
+static int drop_rows(struct store *st, sqlite3_stmt *sel, bool (*keep)(void *ud, sqlite3_stmt *row),
+		     void *ud, enum stmt del, int64_t arg)
 {
-	int64_t *keep = xmalloc((n + 1) * sizeof(*keep)), *gone = NULL;
-	size_t ngone = 0;
+	int64_t *gone = NULL;
+	size_t n = 0;
 	int r;
-	if (n)
-		memcpy(keep, clients, n * sizeof(*keep));
-	qsort(keep, n, sizeof(*keep), cmp_i64);
-	sqlite3_stmt *q = prep(st, S_SCORE_CLIENTS);
-	if (!q) {
-		free(keep);
-		return -EIO;
-	}
-	sqlite3_bind_int64(q, 1, account);
-	/* read them all before deleting: no delete under a running select */
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		int64_t c = sqlite3_column_int64(q, 0);
-		if (bsearch(&c, keep, n, sizeof(*keep), cmp_i64))
+	while ((r = sqlite3_step(sel)) == SQLITE_ROW) {
+		if (keep(ud, sel))
 			continue;
-		if (ngone % 256 == 0)
-			gone = xrealloc(gone, (ngone + 256) * sizeof(*gone));
-		gone[ngone++] = c;
+		if (n % 256 == 0)
+			gone = xrealloc(gone, (n + 256) * sizeof(*gone));
+		gone[n++] = sqlite3_column_int64(sel, 0);
 	}
-	sqlite3_reset(q);
-	free(keep);
-	if (r != SQLITE_DONE || !(q = prep(st, S_SCORE_DEL))) {
+	sqlite3_reset(sel);
+	sqlite3_stmt *q = NULL;
+	if (r != SQLITE_DONE || !(q = prep(st, del))) {
 		free(gone);
 		return -EIO;
 	}
 	r = 0;
-	for (size_t i = 0; i < ngone && r == 0; i++) {
-		sqlite3_bind_int64(q, 1, account);
-		sqlite3_bind_int64(q, 2, gone[i]);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		sqlite3_bind_int64(q, 1, gone[i]);
+		sqlite3_bind_int64(q, 2, arg);
 		r = run(q);
 	}
 	free(gone);
+	return r;
+}
+
+struct kept {
+	const int64_t *v;
+	size_t n;
+};
+
+static bool client_kept(void *ud, sqlite3_stmt *row)
+{
+	const struct kept *k = ud;
+	int64_t c = sqlite3_column_int64(row, 0);
+	return bsearch(&c, k->v, k->n, sizeof(*k->v), cmp_i64) != NULL;
+}
+
+int store_scores_keep(struct store *st, int64_t account, const int64_t *clients, size_t n)
+{
+	int64_t *keep = xmalloc((n + 1) * sizeof(*keep));
+	if (n)
+		memcpy(keep, clients, n * sizeof(*keep));
+	qsort(keep, n, sizeof(*keep), cmp_i64);
+	sqlite3_stmt *q = prep(st, S_SCORE_CLIENTS);
+	int r = -EIO;
+	if (q) {
+		struct kept k = {keep, n};
+		sqlite3_bind_int64(q, 1, account);
+		r = drop_rows(st, q, client_kept, &k, S_SCORE_DEL, account);
+	}
+	free(keep);
 	return r;
 }
 
@@ -1684,37 +1707,26 @@ int store_nudge_put(struct store *st, int64_t account, int64_t client, const cha
 	return run(q);
 }
 
+struct seen_pass {
+	store_nudge_seen_fn seen;
+	void *ud;
+};
+
+static bool nudge_seen(void *ud, sqlite3_stmt *row)
+{
+	const struct seen_pass *x = ud;
+	return x->seen(x->ud, sqlite3_column_int64(row, 1), col(row, 2), col(row, 3));
+}
+
 int store_nudges_resolve_unseen(struct store *st, int64_t account, store_nudge_seen_fn seen,
 				void *ud, int64_t now)
 {
 	sqlite3_stmt *q = prep(st, S_NUDGE_LIVE);
-	int64_t *gone = NULL;
-	size_t n = 0;
-	int r;
 	if (!q)
 		return -EIO;
+	struct seen_pass x = {seen, ud};
 	sqlite3_bind_int64(q, 1, account);
-	/* read them all before writing: no update under a running select */
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-		if (seen(ud, sqlite3_column_int64(q, 1), col(q, 2), col(q, 3)))
-			continue;
-		if (n % 256 == 0)
-			gone = xrealloc(gone, (n + 256) * sizeof(*gone));
-		gone[n++] = sqlite3_column_int64(q, 0);
-	}
-	sqlite3_reset(q);
-	if (r != SQLITE_DONE || !(q = prep(st, S_NUDGE_RESOLVE))) {
-		free(gone);
-		return -EIO;
-	}
-	r = 0;
-	for (size_t i = 0; i < n && r == 0; i++) {
-		sqlite3_bind_int64(q, 1, gone[i]);
-		sqlite3_bind_int64(q, 2, now);
-		r = run(q);
-	}
-	free(gone);
-	return r;
+	return drop_rows(st, q, nudge_seen, &x, S_NUDGE_RESOLVE, now);
 }
 
 int store_each_nudge(struct store *st, const struct store_nudge_filter *f, store_nudge_fn fn,
