@@ -66,6 +66,14 @@ const char *import_reject_name(enum import_reject r)
 	return (unsigned)r < REJ_N ? names[r] : "?";
 }
 
+enum import_reject import_parse_reject(int status)
+{
+	return status == -ETIMEDOUT ? REJ_PARSER_HANG
+	       : status == -ECHILD  ? REJ_PARSER_CRASH
+	       : status == -E2BIG   ? REJ_HEADER_LARGE
+				    : REJ_NO_HEADER;
+}
+
 int import_new(struct store *st, struct parsew *w, const struct conf *c,
 	       const struct conf_account *a, import_report_fn report, void *ud,
 	       struct import **ret)
@@ -134,10 +142,7 @@ static int store_queue(struct import *im, struct queue *q)
 		if (!p->data)
 			r = reject(im, p, p->why);
 		else if (status < 0)
-			r = reject(im, p, status == -ETIMEDOUT ? REJ_PARSER_HANG
-					  : status == -ECHILD  ? REJ_PARSER_CRASH
-					  : status == -E2BIG   ? REJ_HEADER_LARGE
-							       : REJ_NO_HEADER);
+			r = reject(im, p, import_parse_reject(status));
 		else if (action_parse(rec.subject, &(struct action_cmd){0}))
 			im->stats.commands++; /* a mailed command is not mail; only a sync applies it */
 		else {

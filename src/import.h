@@ -56,6 +56,9 @@ void import_set_stop_flag(struct import *im, volatile int *flag);
 /* The running totals. */
 const struct import_stats *import_stats(const struct import *im);
 const char *import_reject_name(enum import_reject r);
+/* Why a message the parse worker answered status < 0 for is quarantined
+ * (an import's or a sync's). */
+enum import_reject import_parse_reject(int status);
 
 /* Commits what is pending and frees im. 0 or -EIO. NULL-safe. */
 int import_finish(struct import *im);

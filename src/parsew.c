@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +22,7 @@ struct parsew {
 	int fd;
 	unsigned restarts;
 	/* a batch parsed behind the caller's back (parsew_submit) */
-	pthread_t tid;
-	bool running;
+	struct task task;
 	struct parsew_job *jobs;
 	size_t njobs;
 };
@@ -227,11 +225,7 @@ static void __attribute__((noreturn)) worker_main(int fd, parsew_fn fn)
 				in.len -= used;
 				used = 0;
 			}
-			size_t room = need > in.len + 262144 ? need : in.len + 262144;
-			if (in.cap < room + 1) {
-				in.buf = xrealloc(in.buf, room + 1);
-				in.cap = room + 1;
-			}
+			sb_reserve(&in, need - in.len > 262144 ? need - in.len : 262144);
 			ssize_t k = read(fd, in.buf + in.len, in.cap - 1 - in.len);
 			if (k < 0 && errno == EINTR)
 				continue;
@@ -472,11 +466,8 @@ void parsew_parse_batch(struct parsew *w, struct parsew_job *jobs, size_t n)
 			continue; /* the deadline, checked above */
 		if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
-		if (b.in.cap - b.in.len < 65536) {
-			b.in.cap = b.in.len + 262144;
-			b.in.buf = xrealloc(b.in.buf, b.in.cap);
-		}
-		ssize_t k = read(w->fd, b.in.buf + b.in.len, b.in.cap - b.in.len);
+		sb_reserve(&b.in, 65536);
+		ssize_t k = read(w->fd, b.in.buf + b.in.len, b.in.cap - 1 - b.in.len);
 		if (k < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
 			continue;
 		if (k <= 0) {
@@ -512,25 +503,15 @@ static void *batch_thread(void *ud)
 
 void parsew_submit(struct parsew *w, struct parsew_job *jobs, size_t n)
 {
-	parsew_wait(w);
+	task_wait(&w->task);
 	w->jobs = jobs;
 	w->njobs = n;
-	/* the thread takes no signal: the caller's handlers run where they
-	 * always did */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	w->running = pthread_create(&w->tid, NULL, batch_thread, w) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!w->running)
-		parsew_parse_batch(w, jobs, n); /* no thread: at once */
+	task_start(&w->task, batch_thread, w);
 }
 
 void parsew_wait(struct parsew *w)
 {
-	if (w->running)
-		pthread_join(w->tid, NULL);
-	w->running = false;
+	task_wait(&w->task);
 }
 
 unsigned parsew_restarts(const struct parsew *w)

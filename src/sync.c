@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fnmatch.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 
 #include "source.h"
 #include "action.h"
+#include "import.h"
 #include "sync.h"
 
 enum imap_fail sync_folders(struct sync *s, struct strlist *ret)
@@ -188,31 +188,44 @@ static void batch_free(struct batch *b)
 	*b = (struct batch){0};
 }
 
+/* One folder's batches being stored, each on a thread of its own while
+ * the next is fetched: the account thread leaves the database to it
+ * meanwhile (a connection is used by one thread at a time). */
+struct storing {
+	struct sync *s;
+	int64_t fid;
+	const char *folder;
+	bool inbox;
+	uint32_t uidvalidity;
+	uint64_t *ret_new;
+	struct batch b; /* the batch being stored */
+	bool ok;
+	struct task task;
+};
+
 /* Stores one parsed batch and moves the checkpoint to its last UID, in
  * one transaction. */
-static int store_batch(struct sync *s, int64_t fid, const char *folder, bool inbox,
-		       uint32_t uidvalidity, struct batch *b, uint64_t *ret_new)
+static int store_batch(struct storing *x)
 {
+	struct sync *s = x->s;
+	const char *folder = x->folder;
+	struct batch *b = &x->b;
 	struct msg_rules rules = {&s->a->identity, s->conf->scoring.personal_max_recipients};
 	uint64_t fresh_count = 0;
 	const struct imap_msg *m = b->m;
 	size_t n = b->got;
 	struct parsew_job *jobs = b->jobs;
 	const struct strlist *lost = &b->lost;
-	size_t i = 0;
 	if (store_begin(s->st) < 0)
 		goto fail;
-	for (; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct msg rec = jobs[i].msg;
 		char pos[32];
 		snprintf(pos, sizeof(pos), "UID %u", m[i].uid);
 		int r = jobs[i].status;
 		jobs[i].msg = (struct msg){0};
 		if (r < 0) {
-			const char *why = r == -ETIMEDOUT ? "the parser did not finish in time"
-					  : r == -ECHILD  ? "the parser crashed on it"
-					  : r == -E2BIG   ? "header block larger than 4 MiB"
-							  : "no header fields";
+			const char *why = import_reject_name(import_parse_reject(r));
 			char *src_name = xasprintf("%s [%s]", s->a->name, folder);
 			int q = store_quarantine(s->st, s->account, src_name, pos, why);
 			free(src_name);
@@ -236,9 +249,9 @@ static int store_batch(struct sync *s, int64_t fid, const char *folder, bool inb
 			continue;
 		}
 		bool fresh = false;
-		r = store_message_add(s->st, s->account, fid, m[i].uid, &rec,
+		r = store_message_add(s->st, s->account, x->fid, m[i].uid, &rec,
 				      msg_classify(&rec, &rules),
-				      msg_direction(&rec, &s->a->identity, inbox), inbox, &fresh);
+				      msg_direction(&rec, &s->a->identity, x->inbox), x->inbox, &fresh);
 		msg_free(&rec);
 		if (r < 0)
 			goto fail;
@@ -257,38 +270,23 @@ static int store_batch(struct sync *s, int64_t fid, const char *folder, bool inb
 			s->rep.quarantined(s->rep.ud, folder, (uint32_t)strtoul(lost->v[k], NULL, 10),
 					   why);
 	}
-	if (store_folder_set_state(s->st, fid, uidvalidity, b->checkpoint, (int64_t)time(NULL)) < 0 ||
+	if (store_folder_set_state(s->st, x->fid, x->uidvalidity, b->checkpoint,
+				   (int64_t)time(NULL)) < 0 ||
 	    store_commit(s->st) < 0)
 		goto fail;
 	s->stored += fresh_count;
-	if (ret_new)
-		*ret_new += fresh_count;
+	if (x->ret_new)
+		*x->ret_new += fresh_count;
 	return 0;
 fail:
 	store_rollback(s->st);
 	return -EIO;
 }
 
-/* A parsed batch being stored on a thread of its own while the next one
- * is fetched: the account thread leaves the database to it meanwhile (a
- * connection is used by one thread at a time). */
-struct storing {
-	struct sync *s;
-	int64_t fid;
-	const char *folder;
-	bool inbox;
-	uint32_t uidvalidity;
-	uint64_t *ret_new;
-	struct batch b;
-	bool running, ok;
-	pthread_t tid;
-};
-
 static void *store_thread(void *arg)
 {
 	struct storing *x = arg;
-	x->ok = store_batch(x->s, x->fid, x->folder, x->inbox, x->uidvalidity, &x->b,
-			    x->ret_new) == 0;
+	x->ok = store_batch(x) == 0;
 	return NULL;
 }
 
@@ -297,9 +295,7 @@ static void store_start(struct storing *x, struct batch *b)
 {
 	x->b = *b;
 	*b = (struct batch){0};
-	x->running = pthread_create(&x->tid, NULL, store_thread, x) == 0;
-	if (!x->running)
-		store_thread(x);
+	task_start(&x->task, store_thread, x);
 }
 
 /* Waits for the batch being stored, reports the folder's progress and
@@ -308,9 +304,7 @@ static bool store_end(struct storing *x, size_t total)
 {
 	if (!x->b.jobs)
 		return true;
-	if (x->running)
-		pthread_join(x->tid, NULL);
-	x->running = false;
+	task_wait(&x->task);
 	bool ok = x->ok;
 	if (ok && x->s->rep.progress)
 		x->s->rep.progress(x->s->rep.ud, x->folder, x->b.done, total);
@@ -443,7 +437,7 @@ enum imap_fail sync_folder(struct sync *s, const char *folder, uint64_t *ret_new
 	 * and a thread stores batch k-2, each batch with its checkpoint, in
 	 * order */
 	struct batch prev = {0};
-	struct storing sto = {s, fid, folder, inbox, info.uidvalidity, ret_new, {0}, false, false, 0};
+	struct storing sto = {s, fid, folder, inbox, info.uidvalidity, ret_new, {0}, false, {0}};
 	for (size_t i = 0; i <= n; i += SYNC_BATCH) {
 		struct batch cur = {0};
 		bool more = i < n && !(s->stop && *s->stop && i > 0);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,7 +74,7 @@ char *xasprintf(const char *fmt, ...)
 	return s;
 }
 
-static void sb_grow(struct sbuf *sb, size_t extra)
+void sb_reserve(struct sbuf *sb, size_t extra)
 {
 	size_t need = sb->len + extra + 1;
 	if (need <= sb->cap)
@@ -87,7 +88,7 @@ static void sb_grow(struct sbuf *sb, size_t extra)
 
 void sb_add(struct sbuf *sb, const void *data, size_t n)
 {
-	sb_grow(sb, n);
+	sb_reserve(sb, n);
 	memcpy(sb->buf + sb->len, data, n);
 	sb->len += n;
 	sb->buf[sb->len] = '\0';
@@ -131,7 +132,7 @@ void sb_printf(struct sbuf *sb, const char *fmt, ...)
 		sb_add(sb, small, (size_t)n);
 		return;
 	}
-	sb_grow(sb, (size_t)n);
+	sb_reserve(sb, (size_t)n);
 	va_start(ap, fmt);
 	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
@@ -140,7 +141,7 @@ void sb_printf(struct sbuf *sb, const char *fmt, ...)
 
 const char *sb_cstr(struct sbuf *sb)
 {
-	sb_grow(sb, 0);
+	sb_reserve(sb, 0);
 	sb->buf[sb->len] = '\0';
 	return sb->buf;
 }
@@ -656,4 +657,23 @@ void strtab_free(struct strtab *t)
 	free(t->strs);
 	free(t->slots);
 	*t = (struct strtab){0};
+}
+
+void task_start(struct task *t, void *(*fn)(void *), void *arg)
+{
+	task_wait(t);
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	t->running = pthread_create(&t->tid, NULL, fn, arg) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!t->running)
+		fn(arg);
+}
+
+void task_wait(struct task *t)
+{
+	if (t->running)
+		pthread_join(t->tid, NULL);
+	t->running = false;
 }

@@ -4,6 +4,7 @@
 #ifndef RAPPORT_UTIL_H
 #define RAPPORT_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,6 +21,19 @@ char *xstrndup(const char *s, size_t n);
 /* printf into a new string; caller frees. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A function run on a thread of its own while the caller goes on, all
+ * signals blocked there (the caller's handlers run where they always
+ * did); at once, in the caller, when no thread can start. Initialise with
+ * {0}; task_wait() before the next task_start() and before what fn uses
+ * goes away. */
+struct task {
+	pthread_t tid;
+	bool running;
+};
+void task_start(struct task *t, void *(*fn)(void *), void *arg);
+/* Returns at once when nothing runs. */
+void task_wait(struct task *t);
+
 /* A growable byte buffer, always NUL-terminated when len > 0 or after
  * sb_cstr(). Initialise with {0}; sb_free() releases it. */
 struct sbuf {
@@ -28,6 +42,8 @@ struct sbuf {
 	size_t cap;
 };
 void sb_add(struct sbuf *sb, const void *data, size_t n);
+/* Room for at least extra more bytes (and the NUL) after len. */
+void sb_reserve(struct sbuf *sb, size_t extra);
 void sb_addc(struct sbuf *sb, char c);
 void sb_adds(struct sbuf *sb, const char *s);
 /* Appends v in decimal (the reports write it thousands of times; no printf). */
