@@ -661,28 +661,25 @@ static void on_att(struct mailimap_msg_att *att, void *ud)
 		return;
 	if (idate && !m->internal_date)
 		m->internal_date = idate;
-	if (bcc && m->data && !m->bcc && !m->bounce_body)
-		add_bcc(m, bcc, blen); /* in an answer of its own, after the header */
-	if (!part)
-		return;
-	if (x->body_pass) {
-		if (m->bounce_body)
-			return; /* answered twice: the first answer stands */
-		if (plen > MSG_MAX_BODY_SCAN)
-			plen = MSG_MAX_BODY_SCAN;
-		m->data = xrealloc(m->data, m->len + plen + 1);
-		memcpy(m->data + m->len, part, plen);
-		m->len += plen;
-		m->data[m->len] = '\0';
-		m->bounce_body = true;
-	} else if (!m->data) {
+	if (part && !x->body_pass && !m->data) {
 		if (plen > (size_t)MSG_MAX_HEADER + 1)
 			plen = (size_t)MSG_MAX_HEADER + 1;
 		m->data = xstrndup(part, plen);
 		m->len = plen;
-		if (bcc && !m->bcc)
-			add_bcc(m, bcc, blen);
 	}
+	/* the Bcc section (never in the body pass): with the header or in
+	 * an answer of its own after it */
+	if (bcc && m->data && !m->bcc)
+		add_bcc(m, bcc, blen);
+	if (!part || !x->body_pass || m->bounce_body)
+		return; /* a body answered twice: the first answer stands */
+	if (plen > MSG_MAX_BODY_SCAN)
+		plen = MSG_MAX_BODY_SCAN;
+	m->data = xrealloc(m->data, m->len + plen + 1);
+	memcpy(m->data + m->len, part, plen);
+	m->len += plen;
+	m->data[m->len] = '\0';
+	m->bounce_body = true;
 }
 
 /* libetpan 1.9.4 hands FETCH items to the handler only while a progress

@@ -240,6 +240,14 @@ static const char *dot_atom(const char *p)
 	}
 }
 
+/* A dot-atom local part, '@' and a dot-atom domain from p; its end, or
+ * NULL. */
+static const char *addr_spec(const char *p)
+{
+	const char *at = dot_atom(p);
+	return at && *at == '@' ? dot_atom(at + 1) : NULL;
+}
+
 /* The common case without libetpan: a list of plain "local@domain" and
  * "Some Name <local@domain>" items (dot-atoms; phrases of atoms and of
  * quoted strings without escapes), which mailimf reads as exactly those
@@ -272,25 +280,14 @@ static bool addresses_plain(const char *v, struct addrs *o)
 				break;
 			}
 		}
-		if (*p == '<') {
-			spec = p + 1;
-			const char *at = dot_atom(spec);
-			end = at && *at == '@' ? dot_atom(at + 1) : NULL;
-			if (!end || *end != '>') {
-				ok = false;
-				break;
-			}
-			p = end + 1;
-		} else {
-			spec = p = start;
-			const char *at = dot_atom(spec);
-			end = at && *at == '@' ? dot_atom(at + 1) : NULL;
-			if (!end) {
-				ok = false;
-				break;
-			}
-			p = end;
+		bool angle = *p == '<';
+		spec = angle ? p + 1 : start;
+		end = addr_spec(spec);
+		if (!end || (angle && *end != '>')) {
+			ok = false;
+			break;
 		}
+		p = angle ? end + 1 : end;
 		if (got.n == 4 * MSG_MAX_ADDRS) { /* a hostile list: libetpan's bounds */
 			ok = false;
 			break;
