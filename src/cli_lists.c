@@ -114,48 +114,37 @@ static int list(struct global *g, const char *cmd, bool weak, int argc, char **a
 		sl_free(&f.liaisons);
 		return bad;
 	}
-	struct report r;
 	/* the store may stop early only when nothing else narrows or reorders */
 	bool shortcut = weak && sort == SORT_WEAK && f.klass < 0 && f.phase < 0 && f.trend < 0 &&
 			!f.department && !f.liaisons.n && !f.one_sided;
+	size_t n = 0;
+	int e;
+	struct report r;
 	if (shortcut && !g->as_of && g->fmt == FMT_TABLE) {
 		/* the common case: printed as read, no row kept */
-		size_t n = 0;
-		sl_free(&f.liaisons);
-		if (report_stream_weak(stdout, g->st, limit, g->colour, &n) < 0) {
-			log_err("cannot read the scores: %s", store_errmsg(g->st));
-			return 1;
-		}
-		if (n == 0)
-			fprintf(stderr, "no weak or one-sided relationships (scores are computed by "
-					"rapportd)\n");
-		return n ? 0 : 1;
+		e = report_stream_weak(stdout, g->st, limit, g->colour, &n);
+	} else if ((e = report_load(g->st, &g->conf, g->as_of, weak, shortcut ? limit : 0,
+				    g->fmt == FMT_TABLE, &r)) == 0) {
+		report_filter(&r, keep_row, &f);
+		/* report_load's own order is the default one */
+		if (sort != (weak ? SORT_WEAK : SORT_NAME))
+			report_sort(&r, (enum report_sort)sort);
+		if (limit)
+			report_truncate(&r, limit);
+		n = r.n;
+		if (n || g->fmt != FMT_TABLE)
+			report_print_clients(stdout, &r, g->fmt, weak, g->colour);
+		report_free(&r);
 	}
-	int e = report_load(g->st, &g->conf, g->as_of, weak, shortcut ? limit : 0,
-			    g->fmt == FMT_TABLE, &r);
+	sl_free(&f.liaisons);
 	if (e < 0) {
 		log_err("cannot read the scores: %s", store_errmsg(g->st));
 		return 1;
 	}
-	report_filter(&r, keep_row, &f);
-	sl_free(&f.liaisons);
-	/* report_load's own order is the default one */
-	if (sort != (weak ? SORT_WEAK : SORT_NAME))
-		report_sort(&r, (enum report_sort)sort);
-	if (limit)
-		report_truncate(&r, limit);
-	int ret = 0;
-	if (r.n == 0 && g->fmt == FMT_TABLE) {
-		fprintf(stderr, weak ? "no weak or one-sided relationships%s\n"
-				     : "no clients match%s\n",
+	if (n == 0 && g->fmt == FMT_TABLE)
+		fprintf(stderr, weak ? "no weak or one-sided relationships%s\n" : "no clients match%s\n",
 			g->as_of ? "" : " (scores are computed by rapportd)");
-		ret = 1;
-	} else {
-		report_print_clients(stdout, &r, g->fmt, weak, g->colour);
-		ret = r.n ? 0 : 1;
-	}
-	report_free(&r);
-	return ret;
+	return n ? 0 : 1;
 }
 
 int cmd_clients(struct global *g, int argc, char **argv)

@@ -75,7 +75,7 @@ static void on_account_count(void *ud, int64_t id, const char *name)
 {
 	(void)id;
 	(void)name;
-	((struct report *)ud)->naccounts++;
+	(*(size_t *)ud)++;
 }
 
 static void on_account(void *ud, int64_t id, const char *name)
@@ -683,11 +683,11 @@ static int stream_row(void *ud, const struct store_score_row *row)
 
 int report_stream_weak(FILE *f, struct store *st, size_t limit, bool colour, size_t *ret_n)
 {
-	struct report r = {0};
-	int e = store_each_account(st, on_account_count, &r);
+	size_t naccounts = 0;
+	int e = store_each_account(st, on_account_count, &naccounts);
 	if (e < 0)
 		return e;
-	struct table t = {f, r.naccounts > 1, true, colour, false, 0, {0}, {0}};
+	struct table t = {f, naccounts > 1, true, colour, false, 0, {0}, {0}};
 	e = store_each_score(st, true, limit, true, stream_row, &t);
 	table_end(&t);
 	*ret_n = t.n;

@@ -253,7 +253,7 @@ static const char *const sql[S_N] = {
 	[S_EACH_LISTS] = "SELECT l.message, l.recipients, l.refs FROM message_lists l JOIN messages m"
 			 " ON m.id = l.message WHERE m.account_id = ?1 AND m.date <= ?2"
 			 " ORDER BY l.message",
-	[S_EACH_FAIL] = "SELECT b.message, '', b.addr FROM bounce_failed b JOIN messages m"
+	[S_EACH_FAIL] = "SELECT b.message, b.addr FROM bounce_failed b JOIN messages m"
 			" ON m.id = b.message WHERE m.account_id = ?1 AND m.date <= ?2"
 			" ORDER BY b.message, b.addr",
 	[S_EACH_CLIENT_ADDR] = "SELECT c.id, c.name, c.department, c.source, a.addr, c.liaisons"
@@ -1344,7 +1344,7 @@ int store_each_detail(struct store *st, enum store_detail d, int64_t account, in
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		int64_t message = sqlite3_column_int64(q, 0);
 		if (d == DETAIL_BOUNCE_FAILED) {
-			ret = fn(ud, d, message, col(q, 1), col(q, 2));
+			ret = fn(ud, d, message, "", col(q, 1));
 		} else {
 			ret = each_line(DETAIL_REFS, message, col(q, 2), fn, ud, &tmp);
 			if (ret == 0)
