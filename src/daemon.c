@@ -175,10 +175,11 @@ static long peak_rss_kb(void)
 	return kb;
 }
 
-/* Syncs every folder once. */
-static enum imap_fail cycle(struct acct *ac, struct sync *s, const struct strlist *folders)
+/* Syncs every folder from the from-th on once. */
+static enum imap_fail cycle(struct acct *ac, struct sync *s, const struct strlist *folders,
+			    size_t from)
 {
-	for (size_t i = 0; i < folders->n && !*ac->stop; i++) {
+	for (size_t i = from; i < folders->n && !*ac->stop; i++) {
 		bool interrupted = false, store_error = false;
 		uint64_t fresh = 0;
 		enum imap_fail f = sync_folder(s, folders->v[i], &fresh, &interrupted, &store_error);
@@ -205,10 +206,17 @@ static enum imap_fail connected(struct acct *ac, struct store *st, struct imap *
 			 ac->have_key ? ac->key : NULL, {0}};
 	struct strlist folders = {0};
 	ac->stored_seen = 0;
-	enum imap_fail f = sync_folders(&s, &folders);
-	if (f != IMAP_OK)
-		return f;
-	f = cycle(ac, &s, &folders);
+	/* INBOX, which every server has, before the LIST: dovecot answers
+	 * STATUS INBOX from its index only until a LIST in the session, and
+	 * after one as slowly as EXAMINE (40 ms at 50,000 messages) */
+	sl_add(&folders, "INBOX");
+	enum imap_fail f = cycle(ac, &s, &folders, 0);
+	if (f == IMAP_OK && !*ac->stop) {
+		sl_free(&folders);
+		f = sync_folders(&s, &folders);
+		if (f == IMAP_OK) /* INBOX comes first */
+			f = cycle(ac, &s, &folders, 1);
+	}
 	note_stored(ac, &s);
 	if (f != IMAP_OK)
 		goto out;
@@ -253,7 +261,7 @@ static enum imap_fail connected(struct acct *ac, struct store *st, struct imap *
 		if (*ac->stop)
 			break;
 		if (time(NULL) >= next_poll) {
-			f = cycle(ac, &s, &folders);
+			f = cycle(ac, &s, &folders, 0);
 			note_stored(ac, &s);
 			if (f != IMAP_OK)
 				break;

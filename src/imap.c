@@ -50,6 +50,8 @@ struct imap {
 	_Atomic int fd;
 	bool has_idle;
 	uint32_t exists;          /* of the examined folder, for the SEARCH bound */
+	char *selected;           /* the examined folder, or NULL */
+	bool no_status;           /* the server refused STATUS */
 	char *error;
 	int64_t retry_ms;
 };
@@ -370,6 +372,7 @@ void imap_close(struct imap *im)
 	}
 	free(im->host);
 	free(im->error);
+	free(im->selected);
 	free(im);
 }
 
@@ -418,11 +421,14 @@ enum imap_fail imap_list(struct imap *im, struct strlist *ret_names, char **ret_
 
 enum imap_fail imap_examine(struct imap *im, const char *folder, struct imap_folder_info *ret)
 {
+	free(im->selected);
+	im->selected = NULL;
 	begin(im);
 	int r = mailimap_examine(im->s, folder);
 	if (r != MAILIMAP_NO_ERROR)
 		return fail(im, r, "EXAMINE");
 	end(im);
+	im->selected = xstrdup(folder);
 	const struct mailimap_selection_info *si = im->s->imap_selection_info;
 	*ret = (struct imap_folder_info){0};
 	if (si) {
@@ -431,6 +437,74 @@ enum imap_fail imap_examine(struct imap *im, const char *folder, struct imap_fol
 		ret->exists = si->sel_exists;
 	}
 	im->exists = ret->exists;
+	return IMAP_OK;
+}
+
+/* Whether the mailbox name of a STATUS answer is want: libetpan 1.9.4
+ * hands a quoted name over with its quotes and backslashes. */
+static bool same_mailbox(const char *got, const char *want)
+{
+	size_t n = strlen(got);
+	if (n < 2 || got[0] != '"' || got[n - 1] != '"')
+		return strcmp(got, want) == 0;
+	for (size_t i = 1; i < n - 1; i++, want++) {
+		if (got[i] == '\\' && i + 1 < n - 1)
+			i++;
+		if (got[i] != *want)
+			return false;
+	}
+	return *want == '\0';
+}
+
+enum imap_fail imap_status(struct imap *im, const char *folder, struct imap_folder_info *ret,
+			   bool *ret_known)
+{
+	*ret = (struct imap_folder_info){0};
+	*ret_known = false;
+	/* RFC 3501 6.3.10: not the way to look for new mail in the
+	 * selected folder */
+	if (im->no_status || (im->selected && strcmp(im->selected, folder) == 0))
+		return IMAP_OK;
+	static const int want[] = {MAILIMAP_STATUS_ATT_MESSAGES, MAILIMAP_STATUS_ATT_UIDNEXT,
+				   MAILIMAP_STATUS_ATT_UIDVALIDITY};
+	struct mailimap_status_att_list *atts = mailimap_status_att_list_new_empty();
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		mailimap_status_att_list_add(atts, want[i]);
+	struct mailimap_mailbox_data_status *st = NULL;
+	begin(im);
+	int r = mailimap_status(im->s, folder, atts, &st);
+	mailimap_status_att_list_free(atts);
+	/* a refusal, NO or BAD (libetpan's "protocol error", as for a tag
+	 * out of step: then the EXAMINE that follows fails), leaves it to
+	 * EXAMINE, on this connection from now on */
+	bool refused = r == MAILIMAP_ERROR_STATUS || r == MAILIMAP_ERROR_PROTOCOL;
+	if (r != MAILIMAP_NO_ERROR && !refused) {
+		if (st)
+			mailimap_mailbox_data_status_free(st);
+		return fail(im, r, "STATUS");
+	}
+	end(im);
+	im->no_status = refused;
+	unsigned seen = 0;
+	/* only an answer about this folder, with all three values, counts */
+	if (r == MAILIMAP_NO_ERROR && st && st->st_mailbox && same_mailbox(st->st_mailbox, folder))
+		for (clistiter *it = st->st_info_list ? clist_begin(st->st_info_list) : NULL; it;
+		     it = clist_next(it)) {
+			const struct mailimap_status_info *si = clist_content(it);
+			if (si->st_att == MAILIMAP_STATUS_ATT_MESSAGES) {
+				ret->exists = si->st_value;
+				seen |= 1;
+			} else if (si->st_att == MAILIMAP_STATUS_ATT_UIDNEXT) {
+				ret->uidnext = si->st_value;
+				seen |= 2;
+			} else if (si->st_att == MAILIMAP_STATUS_ATT_UIDVALIDITY) {
+				ret->uidvalidity = si->st_value;
+				seen |= 4;
+			}
+		}
+	if (st)
+		mailimap_mailbox_data_status_free(st);
+	*ret_known = seen == 7;
 	return IMAP_OK;
 }
 

@@ -75,6 +75,13 @@ struct imap_folder_info {
 /* EXAMINE (read-only select). */
 enum imap_fail imap_examine(struct imap *im, const char *folder, struct imap_folder_info *ret);
 
+/* STATUS (MESSAGES UIDNEXT UIDVALIDITY): what EXAMINE would tell, without
+ * opening the folder. *ret_known is false, with IMAP_OK, when the server
+ * refused or left a value out, or the folder is the one examined: then
+ * only EXAMINE tells. */
+enum imap_fail imap_status(struct imap *im, const char *folder, struct imap_folder_info *ret,
+			   bool *ret_known);
+
 /* UID SEARCH SINCE day (when since > 0), or UID SEARCH UID from:* (since
  * 0): the UIDs in ascending order without repeats, only those >= from.
  * Caller frees. */

@@ -41,16 +41,17 @@ struct sync {
 	struct imap *im;
 	volatile int *stop;        /* non-zero: commit what is fetched and return -EINTR */
 	struct sync_report rep;
-	int64_t account;           /* filled by sync_folders */
+	int64_t account;           /* filled by sync_folder */
 	char *sent;                /* the folder LIST flagged \Sent (sync_folders; owned) */
 	uint64_t stored;           /* new messages stored by this struct so far */
 	const unsigned char *action_key; /* signs the digest's links; NULL: none loaded */
 	struct strlist elsewhere;  /* commands seen outside the sent folder: "folder\tMessage-ID" */
 };
 
-/* The folders to read: INBOX, the sent folder (sent_folder, else the one
- * LIST flags \Sent), and those matching the account's folders patterns.
- * Caller frees with sl_free. IMAP failures as imap_list. */
+/* The folders to read: INBOX (always the first), the sent folder
+ * (sent_folder, else the one LIST flags \Sent), and those matching the
+ * account's folders patterns. Caller frees with sl_free. IMAP failures as
+ * imap_list. */
 enum imap_fail sync_folders(struct sync *s, struct strlist *ret);
 
 /* Syncs one folder. Returns IMAP_OK, or an IMAP failure (what was

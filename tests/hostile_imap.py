@@ -19,6 +19,11 @@ misbehaves as MODE says:
               C1 byte in its name
   refuse      refuses every LOGIN and AUTHENTICATE, as for a wrong
               password or an expired OAuth2 token
+  status      answers STATUS as the word in DIR/status says (read at
+              each command): true (the truth; also without the file),
+              other (about another folder), partial (without UIDNEXT),
+              no (NO), bad (BAD), uidmax (UIDNEXT 4294967295), long (an
+              answer of BYTES bytes); EXAMINE always tells the truth
 
 Options: --tls CERT KEY serves implicit TLS; --tls-max 1.0|1.1|1.2 caps
 the protocol version. Every command line received is appended to
@@ -184,6 +189,35 @@ class Conn:
         self.send("* FLAGS (\\Seen)\r\n%s OK [READ-ONLY] examined\r\n" % tag)
 
     do_SELECT = do_EXAMINE
+
+    def do_STATUS(self, tag, arg):
+        name = arg.split(" ", 1)[0].strip('"')
+        msgs = messages()
+        uidnext = max(msgs) + 1 if msgs else 1
+        how = "true"
+        if MODE == "status" and os.path.exists(os.path.join(DIR, "status")):
+            with open(os.path.join(DIR, "status")) as f:
+                how = f.read().strip()
+        if how == "no":
+            self.send("%s NO [UNAVAILABLE] not now\r\n" % tag)
+            return
+        if how == "bad":
+            self.send("%s BAD no such command here\r\n" % tag)
+            return
+        if how == "long":
+            self.send('* STATUS "%s" (MESSAGES %d UIDNEXT %d UIDVALIDITY 7 X-PAD "'
+                      % (name, len(msgs), uidnext))
+            self.flood()
+            return "close"
+        items = {"MESSAGES": len(msgs), "UIDNEXT": uidnext, "UIDVALIDITY": 7}
+        if how == "other":
+            name = "Elsewhere"
+        elif how == "partial":
+            del items["UIDNEXT"]
+        elif how == "uidmax":
+            items["UIDNEXT"] = 4294967295
+        self.send('* STATUS "%s" (%s)\r\n%s OK status\r\n'
+                  % (name, " ".join("%s %d" % kv for kv in items.items()), tag))
 
     def do_UID_SEARCH(self, tag, arg):
         msgs = messages()
