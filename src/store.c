@@ -140,7 +140,23 @@ static const char *const migrations[] = {
 	"DROP INDEX messages_from;"
 	/* and the age of its oldest scores, at every start */
 	"CREATE INDEX scores_computed ON scores(account_id, computed_at);",
+	/* 5 -> 6: what the tables show of a score also in one value, brief
+	 * (see brief_pack), filled by brief_from_columns: the weak list's
+	 * index holds it instead of 20 columns, and a listing reads one
+	 * value per row, not 20 */
+	"ALTER TABLE scores ADD COLUMN brief BLOB;",
 };
+/* A score's brief: the fields of SCORE_COLS_BRIEF in one value, a
+ * version byte and then, little-endian, 4 doubles, 10 32-bit integers, 4
+ * bytes (class, one-sided, phase, trend) and 2 64-bit dates. */
+enum { BRIEF_VERSION = 1, BRIEF_BYTES = 1 + 4 * 8 + 10 * 4 + 4 + 2 * 8 };
+
+/* after brief_from_columns */
+static const char brief_index[] =
+	"DROP INDEX scores_weak_list;"
+	"CREATE INDEX scores_weak_list ON scores(tie_strength, out_weight DESC, client_name,"
+	" account_id, department, as_of, brief)"
+	" WHERE phase <> 'dormant' AND (class = 'weak' OR one_sided);";
 
 /* The views that stand for schema 4's tables recipients and refs. */
 static const char lists_views[] =
@@ -171,8 +187,7 @@ static const char lists_views[] =
 
 #define SCORE_SELECT(cols) "SELECT account_id, client_name, department, as_of, " cols \
 			   ", address, computed_at FROM scores"
-#define SCORE_SELECT_BRIEF "SELECT account_id, client_name, department, as_of, " \
-			   SCORE_COLS_BRIEF " FROM scores"
+#define SCORE_SELECT_BRIEF "SELECT account_id, client_name, department, as_of, brief FROM scores"
 /* the weakest ?1 (all when negative), weakest first: the brief form reads
  * the covering index scores_weak_list alone */
 #define SCORE_WEAK " WHERE phase <> 'dormant' AND (class = 'weak' OR one_sided)" \
@@ -347,9 +362,9 @@ static const char *const sql[S_N] = {
 	/* in place: a full pass rewrites each row where it is, not a deleted
 	 * table's worth of pages and then a new one */
 	[S_SCORE_PUT] = "INSERT INTO scores(account_id, client, department, address,"
-			" as_of, computed_at, " SCORE_COLS ", client_name) VALUES(?1,?2,?3,?4,?5,?6,?7,"
-			"?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,"
-			"?28,?29,?30,?31,?32,?33,?34) ON CONFLICT(account_id, client) DO UPDATE SET"
+			" as_of, computed_at, " SCORE_COLS ", client_name, brief) VALUES(?1,?2,?3,?4,?5,"
+			"?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,"
+			"?27,?28,?29,?30,?31,?32,?33,?34,?35) ON CONFLICT(account_id, client) DO UPDATE SET"
 			" department = excluded.department, address = excluded.address,"
 			" as_of = excluded.as_of, computed_at = excluded.computed_at,"
 			" out_weight = excluded.out_weight, reciprocity = excluded.reciprocity,"
@@ -371,7 +386,7 @@ static const char *const sql[S_N] = {
 			" raw_rate = excluded.raw_rate,"
 			" unknown_initiated = excluded.unknown_initiated,"
 			" one_sided_since = excluded.one_sided_since,"
-			" client_name = excluded.client_name",
+			" client_name = excluded.client_name, brief = excluded.brief",
 	[S_SCORE_CLIENTS] = "SELECT client FROM scores WHERE account_id = ?1",
 	[S_SCORE_DEL] = "DELETE FROM scores WHERE client = ?1 AND account_id = ?2",
 	/* unordered: the caller sorts (it must anyway, for its own keys) */
@@ -385,6 +400,7 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *st[S_N];
 	char errmsg[512];
+	bool own_error; /* errmsg says what went wrong, not SQLite */
 };
 
 /* Which of the database, its WAL and its directory this process may not
@@ -413,6 +429,8 @@ static int unwritable(struct store *st, char *buf, size_t size)
 
 const char *store_errmsg(struct store *st)
 {
+	if (st->own_error)
+		return st->errmsg;
 	int code = sqlite3_errcode(st->db) & 0xff;
 	char path[400];
 	int e = 0;
@@ -537,6 +555,37 @@ static int lists_from_rows(struct store *st)
 	return r;
 }
 
+static int score_read(sqlite3_stmt *q, int i, bool brief, struct score *s);
+static void brief_pack(const struct score *s, unsigned char *out);
+
+/* Schema 6: each score's brief from its columns, then the weak list's
+ * index with the brief in place of the columns. */
+static int brief_from_columns(struct store *st)
+{
+	sqlite3_stmt *q = NULL, *up = NULL;
+	int r = 0, step;
+	if (sqlite3_prepare_v2(st->db, "SELECT account_id, client, " SCORE_COLS_BRIEF
+			       " FROM scores", -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "UPDATE scores SET brief = ?1 WHERE account_id = ?2"
+			       " AND client = ?3", -1, &up, NULL) != SQLITE_OK)
+		r = -EIO;
+	while (r == 0 && (step = sqlite3_step(q)) == SQLITE_ROW) {
+		struct score sc;
+		score_read(q, 2, true, &sc);
+		unsigned char brief[BRIEF_BYTES];
+		brief_pack(&sc, brief);
+		sqlite3_bind_blob(up, 1, brief, sizeof(brief), SQLITE_TRANSIENT);
+		sqlite3_bind_int64(up, 2, sqlite3_column_int64(q, 0));
+		sqlite3_bind_int64(up, 3, sqlite3_column_int64(q, 1));
+		r = run(up);
+	}
+	if (r == 0 && step != SQLITE_DONE)
+		r = -EIO;
+	sqlite3_finalize(q);
+	sqlite3_finalize(up);
+	return r == 0 ? exec(st, brief_index) : r;
+}
+
 static int migrate(struct store *st, char **ret_error)
 {
 	int64_t v = 0;
@@ -561,6 +610,8 @@ static int migrate(struct store *st, char **ret_error)
 			r = exec(st, migrations[v]);
 		if (r == 0 && v + 1 == 5)
 			r = lists_from_rows(st);
+		if (r == 0 && v + 1 == 6)
+			r = brief_from_columns(st);
 		if (r == 0)
 			r = exec(st, set);
 		if (r == 0)
@@ -1458,6 +1509,90 @@ static void score_bind(sqlite3_stmt *q, int i, const struct score *s)
 	sqlite3_bind_int64(q, i, s->one_sided_since);
 }
 
+static unsigned char *put_le(unsigned char *p, uint64_t v, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		*p++ = (unsigned char)(v >> (8 * i));
+	return p;
+}
+
+static uint64_t get_le(const unsigned char **p, int bytes)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < bytes; i++)
+		v |= (uint64_t)(*p)[i] << (8 * i);
+	*p += bytes;
+	return v;
+}
+
+static unsigned char *put_double(unsigned char *p, double d)
+{
+	uint64_t v;
+	memcpy(&v, &d, sizeof(v));
+	return put_le(p, v, 8);
+}
+
+static double get_double(const unsigned char **p)
+{
+	uint64_t v = get_le(p, 8);
+	double d;
+	memcpy(&d, &v, sizeof(d));
+	return d;
+}
+
+static void brief_pack(const struct score *s, unsigned char *out)
+{
+	unsigned char *p = out;
+	*p++ = BRIEF_VERSION;
+	p = put_double(p, s->out_weight);
+	p = put_double(p, s->reciprocity);
+	p = put_double(p, s->response_rate);
+	p = put_double(p, s->volume);
+	const int ints[] = {s->answered, s->decided, s->tie_strength, s->pending,
+			    s->undelivered, s->client_initiated, s->liaison_initiated,
+			    s->unanswered_streak, s->recent, s->before};
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+		p = put_le(p, (uint32_t)ints[i], 4);
+	*p++ = (unsigned char)s->klass;
+	*p++ = s->one_sided;
+	*p++ = (unsigned char)s->phase;
+	*p++ = (unsigned char)s->trend;
+	p = put_le(p, (uint64_t)s->last_message, 8);
+	put_le(p, (uint64_t)s->last_inbound, 8);
+}
+
+/* What brief_pack made, into *s (the fields not in it 0, latencies -1);
+ * false, leaving *s so, for any other value. */
+static bool brief_unpack(const void *blob, int n, struct score *s)
+{
+	*s = (struct score){.client_latency_h = -1, .liaison_latency_h = -1};
+	const unsigned char *p = blob;
+	if (!p || n != BRIEF_BYTES || *p++ != BRIEF_VERSION)
+		return false;
+	struct score t = *s;
+	t.out_weight = get_double(&p);
+	t.reciprocity = get_double(&p);
+	t.response_rate = get_double(&p);
+	t.volume = get_double(&p);
+	int *ints[] = {&t.answered, &t.decided, &t.tie_strength, &t.pending, &t.undelivered,
+		       &t.client_initiated, &t.liaison_initiated, &t.unanswered_streak,
+		       &t.recent, &t.before};
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+		*ints[i] = (int)(int32_t)(uint32_t)get_le(&p, 4);
+	unsigned klass = *p++, one_sided = *p++, phase = *p++, trend = *p++;
+	if (klass > CLASS_STRONG || one_sided > 1 || phase > PHASE_EXPLORATION ||
+	    trend > TREND_APART)
+		return false;
+	t.klass = (enum score_class)klass;
+	t.one_sided = one_sided;
+	t.phase = (enum score_phase)phase;
+	t.trend = (enum score_trend)trend;
+	t.last_message = (int64_t)get_le(&p, 8);
+	t.last_inbound = (int64_t)get_le(&p, 8);
+	*s = t;
+	return true;
+}
+
 /* Reads the columns of SCORE_COLS from column i on; brief: only those of
  * SCORE_COLS_BRIEF (the others stay 0, latencies -1). Returns the index of
  * the column after them. */
@@ -1521,6 +1656,9 @@ int store_score_put(struct store *st, int64_t account, int64_t client, const cha
 	sqlite3_bind_int64(q, 6, computed_at);
 	score_bind(q, 7, s);
 	bind_text(q, 34, name);
+	unsigned char brief[BRIEF_BYTES];
+	brief_pack(s, brief);
+	sqlite3_bind_blob(q, 35, brief, sizeof(brief), SQLITE_TRANSIENT);
 	return run(q);
 }
 
@@ -1556,6 +1694,7 @@ int store_each_score(struct store *st, bool weak_only, size_t limit, bool brief,
 	}
 	if (weak_only)
 		sqlite3_bind_int64(q, 1, limit ? (int64_t)limit : -1);
+	st->own_error = false;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		int64_t acc = sqlite3_column_int64(q, 0);
 		const char *aname = "";
@@ -1569,8 +1708,17 @@ int store_each_score(struct store *st, bool weak_only, size_t limit, bool brief,
 			.department = col(q, 2),
 			.as_of = sqlite3_column_int64(q, 3),
 		};
-		int i = score_read(q, 4, brief, &row.s);
+		if (brief && !brief_unpack(sqlite3_column_blob(q, 4), sqlite3_column_bytes(q, 4),
+					   &row.s)) {
+			snprintf(st->errmsg, sizeof(st->errmsg),
+				 "the stored score of %s is damaged (rapportd --recompute writes it "
+				 "again)", row.client ? row.client : "a client");
+			st->own_error = true;
+			ret = -EIO;
+			break;
+		}
 		if (!brief) {
+			int i = score_read(q, 4, false, &row.s);
 			row.address = col(q, i);
 			row.computed_at = sqlite3_column_int64(q, i + 1);
 		}

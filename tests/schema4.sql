@@ -1,6 +1,7 @@
--- Turns a rapport database of schema 5 back into schema 4 (a row per
--- recipient and per reference), keeping its data: the tests make an
--- "old" database this way and let rapportd migrate it again.
+-- Turns a rapport database of schema 5 (tests/schema5.sql makes one of a
+-- newer) back into schema 4 (a row per recipient and per reference),
+-- keeping its data: the tests make an "old" database this way and let
+-- rapportd migrate it again.
 CREATE TABLE r4(message INTEGER NOT NULL REFERENCES messages(id),
  field TEXT NOT NULL, addr TEXT NOT NULL,
  PRIMARY KEY(message, field, addr)) WITHOUT ROWID;

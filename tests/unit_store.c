@@ -28,6 +28,25 @@ static long long q1(const char *db, const char *sql)
 	return v;
 }
 
+/* The score a store_each_score callback saw last. */
+static int keep_score(void *ud, const struct store_score_row *r)
+{
+	*(struct score *)ud = r->s;
+	return 0;
+}
+
+/* Sets the stored brief of every score to the bytes hex (NULL: SQL NULL). */
+static void set_brief(const char *db, const char *hex)
+{
+	sqlite3 *h;
+	char *sql = hex ? xasprintf("UPDATE scores SET brief = x'%s'", hex)
+			: xstrdup("UPDATE scores SET brief = NULL");
+	if (sqlite3_open(db, &h) != SQLITE_OK || sqlite3_exec(h, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fprintf(stderr, "cannot set the brief: %s\n", sqlite3_errmsg(h));
+	sqlite3_close(h);
+	free(sql);
+}
+
 static void mk(struct msg *m, const char *id, const char *from, const char *to)
 {
 	*m = (struct msg){0};
@@ -126,6 +145,93 @@ int main(void)
 			 " ON c.id = a.client WHERE a.addr = 'ada@x.example'"), 1);
 	CHECK_INT(q1(db, "SELECT count(*) FROM department_domains"), 1);
 	conf_free(&c);
+
+	/* a score reads back the same from its columns and from its brief,
+	 * extremes included */
+	struct score put = {
+		.out_weight = 1.0 / 3, .reciprocity = 0.125, .response_rate = 2.0 / 7,
+		.answered = 0, .decided = 2147483647, .pending = 3, .undelivered = 4,
+		.client_initiated = 5, .liaison_initiated = 6, .unknown_initiated = 7,
+		.unanswered_streak = 8, .initiation_balance = -0.5, .volume = 1e300,
+		.tie_strength = 100, .klass = CLASS_STRONG, .one_sided = true,
+		.phase = PHASE_EXPLORATION, .trend = TREND_APART, .recent = 9, .before = 10,
+		.client_latency_h = 1.5, .liaison_latency_h = -1, .last_message = INT64_MAX,
+		.last_inbound = -1, .one_sided_since = 1700000000,
+	};
+	int64_t ada = q1(db, "SELECT id FROM clients WHERE name = 'Ada'");
+	CHECK_INT(store_score_put(st, acc, ada, "Ada", "Chemistry", "ada@x.example", 1700000000,
+				  1700000001, &put), 0);
+	struct score full, brief;
+	CHECK_INT(store_each_score(st, false, 0, false, keep_score, &full), 0);
+	CHECK_INT(store_each_score(st, false, 0, true, keep_score, &brief), 0);
+	CHECK(full.out_weight == put.out_weight && brief.out_weight == put.out_weight);
+	CHECK(full.reciprocity == put.reciprocity && brief.reciprocity == put.reciprocity);
+	CHECK(full.response_rate == put.response_rate && brief.response_rate == put.response_rate);
+	CHECK(full.volume == put.volume && brief.volume == put.volume);
+	const int want[] = {0, 2147483647, 3, 4, 5, 6, 8, 100, 9, 10};
+	const int got_full[] = {full.answered, full.decided, full.pending, full.undelivered,
+				full.client_initiated, full.liaison_initiated, full.unanswered_streak,
+				full.tie_strength, full.recent, full.before};
+	const int got_brief[] = {brief.answered, brief.decided, brief.pending, brief.undelivered,
+				 brief.client_initiated, brief.liaison_initiated,
+				 brief.unanswered_streak, brief.tie_strength, brief.recent,
+				 brief.before};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		CHECK_INT(got_full[i], want[i]);
+		CHECK_INT(got_brief[i], want[i]);
+	}
+	CHECK(full.klass == CLASS_STRONG && brief.klass == CLASS_STRONG);
+	CHECK(full.one_sided && brief.one_sided);
+	CHECK(full.phase == PHASE_EXPLORATION && brief.phase == PHASE_EXPLORATION);
+	CHECK(full.trend == TREND_APART && brief.trend == TREND_APART);
+	CHECK(full.last_message == INT64_MAX && brief.last_message == INT64_MAX);
+	CHECK(full.last_inbound == -1 && brief.last_inbound == -1);
+	/* what the brief leaves out */
+	CHECK(full.unknown_initiated == 7 && brief.unknown_initiated == 0);
+	CHECK(full.client_latency_h == 1.5 && brief.client_latency_h == -1);
+	CHECK(full.one_sided_since == 1700000000 && brief.one_sided_since == 0);
+	CHECK(full.initiation_balance == -0.5 && brief.initiation_balance == 0);
+
+	/* a damaged brief is an error naming the client, never a wrong row:
+	 * missing, cut, too long, another version, an enum out of range
+	 * (class, one-sided, phase and trend follow the version byte, 4
+	 * doubles and 10 integers: bytes 73 to 76) */
+	char good[2 * 93 + 1];
+	sqlite3 *hq;
+	sqlite3_stmt *sq;
+	CHECK_INT(sqlite3_open(db, &hq), SQLITE_OK);
+	CHECK_INT(sqlite3_prepare_v2(hq, "SELECT hex(brief) FROM scores", -1, &sq, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_step(sq), SQLITE_ROW);
+	CHECK_INT(sqlite3_column_bytes(sq, 0), 2 * 93);
+	snprintf(good, sizeof(good), "%s", (const char *)sqlite3_column_text(sq, 0));
+	sqlite3_finalize(sq);
+	sqlite3_close(hq);
+	struct {
+		int at;           /* the byte set to value, or -1 */
+		const char *value; /* two hex digits */
+		int len;          /* hex digits kept, or -1: all, then extra */
+		const char *extra;
+	} bad[] = {
+		{-1, "", 0, ""}, {-1, "", 2, ""}, {-1, "", 2 * 92, ""}, {-1, "", -1, "00"},
+		{0, "02", -1, ""}, {0, "00", -1, ""}, {73, "03", -1, ""}, {74, "02", -1, ""},
+		{75, "04", -1, ""}, {76, "04", -1, ""}, {73, "ff", -1, ""},
+	};
+	set_brief(db, NULL);
+	CHECK_INT(store_each_score(st, false, 0, true, keep_score, &brief), -EIO);
+	CHECK(strstr(store_errmsg(st), "the stored score of Ada is damaged"));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char hex[2 * 93 + 8];
+		snprintf(hex, sizeof(hex), "%.*s%s", bad[i].len < 0 ? 2 * 93 : bad[i].len, good,
+			 bad[i].extra);
+		if (bad[i].at >= 0)
+			memcpy(hex + 2 * bad[i].at, bad[i].value, 2);
+		set_brief(db, hex);
+		CHECK_INT(store_each_score(st, false, 0, true, keep_score, &brief), -EIO);
+		CHECK(strstr(store_errmsg(st), "the stored score of Ada is damaged"));
+	}
+	set_brief(db, good);
+	CHECK_INT(store_each_score(st, false, 0, true, keep_score, &brief), 0);
+	CHECK(brief.decided == 2147483647 && brief.trend == TREND_APART);
 	store_close(st);
 
 	/* read-only open works on it; not on a file that is not a database */
@@ -149,10 +255,11 @@ int main(void)
 	CHECK(stat(gdb, &sb) == 0 && (sb.st_mode & 0777) == 0750);
 	free(gdb);
 
-	/* a schema version 2 database is brought to version 5: the weak list's
+	/* a schema version 2 database is brought to version 6: the weak list's
 	 * covering index replaces the old partial one (3), whose client rows
-	 * learn their liaisons and mailed commands get their table (4), and
-	 * recipients and references are one row per message (5) */
+	 * learn their liaisons and mailed commands get their table (4),
+	 * recipients and references are one row per message (5), and a score's
+	 * brief is filled from its columns and indexed in their place (6) */
 	sqlite3 *h;
 	CHECK_INT(sqlite3_open(db, &h), SQLITE_OK);
 	int rcpt_rows = q1(db, "SELECT count(*) FROM recipients");
@@ -167,7 +274,8 @@ int main(void)
 			       " scores_computed; CREATE INDEX messages_from ON messages(from_addr);"
 			       " ALTER TABLE r4 RENAME TO recipients; ALTER"
 			       " TABLE f4 RENAME TO refs;", NULL, NULL, NULL), SQLITE_OK);
-	CHECK_INT(sqlite3_exec(h, "DROP INDEX scores_weak_list; CREATE INDEX scores_weak ON"
+	CHECK_INT(sqlite3_exec(h, "DROP INDEX scores_weak_list; ALTER TABLE scores DROP COLUMN"
+			       " brief; CREATE INDEX scores_weak ON"
 			       " scores(tie_strength, out_weight DESC) WHERE phase <> 'dormant'"
 			       " AND (class = 'weak' OR one_sided); ALTER TABLE clients DROP COLUMN"
 			       " liaisons; DROP TABLE mail_actions; DROP TABLE overrides;"
@@ -192,6 +300,18 @@ int main(void)
 	CHECK_INT(q1(db, "SELECT count(*) FROM sqlite_master WHERE name = 'overrides'"), 1);
 	CHECK_INT(q1(db, "SELECT count(*) FROM pragma_table_info('clients') WHERE name = 'liaisons'"),
 		  1);
+	/* 6: the brief, as store_score_put wrote it, from the columns alone */
+	char *same = xasprintf("SELECT count(*) FROM scores WHERE hex(brief) = '%s'", good);
+	CHECK_INT(q1(db, same), 1);
+	free(same);
+	CHECK_INT(q1(db, "SELECT count(*) FROM pragma_index_info('scores_weak_list') WHERE"
+		     " name = 'brief'"), 1);
+	CHECK_INT(q1(db, "SELECT count(*) FROM pragma_index_info('scores_weak_list')"), 7);
+	CHECK_INT(store_open(db, STORE_RO, &st, &why), 0);
+	CHECK_INT(store_each_score(st, false, 0, true, keep_score, &brief), 0);
+	CHECK(brief.decided == 2147483647 && brief.last_message == INT64_MAX &&
+	      brief.volume == 1e300 && brief.klass == CLASS_STRONG && brief.one_sided);
+	store_close(st);
 
 	/* a world-writable directory is refused */
 	char *ww = xasprintf("%s/ww", dir);
