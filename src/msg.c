@@ -17,14 +17,35 @@
 
 /* ---- decoding ---------------------------------------------------------- */
 
+/* Whether libetpan's phrase decoding would give raw back as it is:
+ * nothing that starts an encoded word ("=?"), and only single spaces
+ * between words (it drops leading white space and makes each run of
+ * spaces, tabs and line ends one space). */
+static bool plain_phrase(const char *raw, size_t n)
+{
+	if (!n || raw[0] == ' ')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = raw[i], next = raw[i + 1];
+		if (c == '\t' || c == '\r' || c == '\n' || (c == ' ' && next == ' ') ||
+		    (c == '=' && next == '?'))
+			return false;
+	}
+	return true;
+}
+
 /* RFC 2047 decoding to UTF-8 (libetpan converts charsets through iconv).
  * Raw 8-bit text that is not UTF-8 is taken as ISO-8859-1, which maps
  * every byte, so nothing is dropped. */
-static char *decode_text(const char *raw)
+char *msg_decode_text(const char *raw)
 {
 	size_t n = strlen(raw), idx = 0;
 	char *out = NULL;
-	const char *from = utf8_valid(raw, n) ? "utf-8" : "iso-8859-1";
+	bool utf8 = utf8_valid(raw, n);
+	/* most subjects and names: no copy through libetpan and iconv */
+	if (utf8 && plain_phrase(raw, n))
+		return utf8_sanitize(raw, n);
+	const char *from = utf8 ? "utf-8" : "iso-8859-1";
 
 	if (n && mailmime_encoded_phrase_parse(from, raw, n, &idx, "utf-8", &out) ==
 			 MAILIMF_NO_ERROR && out) {
@@ -168,7 +189,7 @@ static void add_mailbox(struct addrs *o, char **ret_name, const struct mailimf_m
 	if (!a)
 		return;
 	if (ret_name && !*ret_name && o->l->n == 0 && mb->mb_display_name)
-		*ret_name = decode_text(mb->mb_display_name);
+		*ret_name = msg_decode_text(mb->mb_display_name);
 	add_unique(o, a);
 	free(a);
 }
@@ -560,7 +581,7 @@ int msg_parse(const char *data, size_t len, const struct msg_src_date *src, stru
 	collect(&h, "Reply-To", &m.reply_to, NULL, 0, NULL);
 
 	const char *subj = hdr_get(&h, "Subject");
-	m.subject = decode_text(subj ? subj : "");
+	m.subject = msg_decode_text(subj ? subj : "");
 	m.subject_norm = msg_subject_normalize(m.subject);
 
 	m.in_reply_to = dsn_first_msgid(hdr_get(&h, "In-Reply-To"));

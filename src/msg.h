@@ -111,6 +111,11 @@ enum msg_kind msg_classify(const struct msg *m, const struct msg_rules *r);
 enum msg_direction msg_direction(const struct msg *m, const struct strlist *identity,
 				 bool in_inbox);
 
+/* A subject or display name as stored: RFC 2047 encoded words decoded
+ * (libetpan's phrase decoding: words joined by single spaces), bytes that
+ * are not UTF-8 read as ISO-8859-1, made valid UTF-8. Caller frees. */
+char *msg_decode_text(const char *raw);
+
 /* DOMAIN.md §3 normalised subject of a decoded subject. Caller frees. */
 char *msg_subject_normalize(const char *subject);
 
