@@ -786,24 +786,6 @@ static enum imap_fail run_fetch(struct imap *im, struct mailimap_set *set,
 	return IMAP_OK;
 }
 
-/* Whether a header block might be a delivery report, whose body then
- * tells which recipients failed: a cheap, generous test. */
-static bool maybe_bounce(const char *h, size_t n)
-{
-	static const char *const words[] = {"multipart/report", "mailer-daemon", "postmaster"};
-	for (size_t i = 0; i < n; i++) {
-		char c = (char)(h[i] | 0x20); /* every word starts with a letter */
-		if (c != 'm' && c != 'p')
-			continue;
-		for (size_t w = 0; w < ARRAY_SIZE(words); w++) {
-			size_t k = strlen(words[w]);
-			if (words[w][0] == c && i + k <= n && ascii_strncasecmp(h + i, words[w], k) == 0)
-				return true;
-		}
-	}
-	return false;
-}
-
 static int cmp_msg(const void *a, const void *b)
 {
 	const struct imap_msg *x = a, *y = b;
@@ -845,7 +827,7 @@ enum imap_fail imap_fetch(struct imap *im, const uint32_t *uids, size_t n,
 	uint32_t *b = xcalloc(x.n + 1, sizeof(*b));
 	size_t nb = 0;
 	for (size_t i = 0; f == IMAP_OK && i < x.n; i++)
-		if (x.m[i].data && maybe_bounce(x.m[i].data, x.m[i].len))
+		if (x.m[i].data && msg_may_be_report(x.m[i].data, x.m[i].len))
 			b[nb++] = x.m[i].uid;
 	if (f == IMAP_OK && nb) {
 		qsort(b, nb, sizeof(*b), cmp_u32);

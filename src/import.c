@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "action.h"
+#include "hdr.h"
 #include "import.h"
 #include "maildir.h"
 #include "mbox.h"
@@ -241,11 +242,15 @@ static int on_message(void *ud, const struct src_msg *m)
 	else if (m->header_too_large)
 		p->why = REJ_HEADER_LARGE;
 	else {
-		p->data = xmalloc(m->len + 1);
-		memcpy(p->data, m->data, m->len);
-		p->data[m->len] = '\0';
-		p->len = m->len;
-		q->bytes += m->len;
+		/* the body only for what may be a report, as over IMAP */
+		size_t len = hdr_block_end(m->data, m->len);
+		if (msg_may_be_report(m->data, len))
+			len = m->len;
+		p->data = xmalloc(len + 1);
+		memcpy(p->data, m->data, len);
+		p->data[len] = '\0';
+		p->len = len;
+		q->bytes += len;
 	}
 	if (q->n >= IMPORT_BATCH || q->bytes >= IMPORT_BATCH_BYTES)
 		return rotate(im);

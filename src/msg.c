@@ -57,6 +57,23 @@ char *msg_decode_text(const char *raw)
 	return utf8_sanitize(raw, n);
 }
 
+/* msg.h */
+bool msg_may_be_report(const char *h, size_t n)
+{
+	static const char *const words[] = {"multipart/report", "mailer-daemon", "postmaster"};
+	for (size_t i = 0; i < n; i++) {
+		char c = (char)(h[i] | 0x20); /* every word starts with a letter */
+		if (c != 'm' && c != 'p')
+			continue;
+		for (size_t w = 0; w < ARRAY_SIZE(words); w++) {
+			size_t k = strlen(words[w]);
+			if (words[w][0] == c && i + k <= n && ascii_strncasecmp(h + i, words[w], k) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
 /* ---- dates ------------------------------------------------------------- */
 
 static bool date_fields_ok(int y, int mo, int d, int h, int mi, int s)

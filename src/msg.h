@@ -111,6 +111,13 @@ enum msg_kind msg_classify(const struct msg *m, const struct msg_rules *r);
 enum msg_direction msg_direction(const struct msg *m, const struct strlist *identity,
 				 bool in_inbox);
 
+/* Whether a header block might be a delivery report, whose body then
+ * tells which recipients failed: a cheap, generous test (the words
+ * multipart/report, mailer-daemon or postmaster anywhere in it). Every
+ * source hands the parse a message's body only when it says so: an IMAP
+ * sync fetches no other body, an import passes on no other. */
+bool msg_may_be_report(const char *h, size_t n);
+
 /* A subject or display name as stored: RFC 2047 encoded words decoded
  * (libetpan's phrase decoding: words joined by single spaces), bytes that
  * are not UTF-8 read as ISO-8859-1, made valid UTF-8. Caller frees. */
