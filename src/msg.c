@@ -35,26 +35,38 @@ static bool plain_phrase(const char *raw, size_t n)
 }
 
 /* RFC 2047 decoding to UTF-8 (libetpan converts charsets through iconv).
- * Raw 8-bit text that is not UTF-8 is taken as ISO-8859-1, which maps
- * every byte, so nothing is dropped. */
-char *msg_decode_text(const char *raw)
+ * Raw 8-bit text that is not UTF-8 (utf8 false) is taken as ISO-8859-1,
+ * which maps every byte, so nothing is dropped. */
+static char *decode_phrase(const char *raw, size_t n, bool utf8)
 {
-	size_t n = strlen(raw), idx = 0;
+	size_t idx = 0;
 	char *out = NULL;
-	bool utf8 = utf8_valid(raw, n);
-	/* most subjects and names: no copy through libetpan and iconv */
-	if (utf8 && plain_phrase(raw, n))
-		return utf8_sanitize(raw, n);
-	const char *from = utf8 ? "utf-8" : "iso-8859-1";
-
-	if (n && mailmime_encoded_phrase_parse(from, raw, n, &idx, "utf-8", &out) ==
-			 MAILIMF_NO_ERROR && out) {
+	if (n && mailmime_encoded_phrase_parse(utf8 ? "utf-8" : "iso-8859-1", raw, n, &idx,
+					       "utf-8", &out) == MAILIMF_NO_ERROR && out) {
 		char *s = utf8_sanitize(out, strlen(out));
 		free(out);
 		return s;
 	}
 	free(out);
 	return utf8_sanitize(raw, n);
+}
+
+/* msg.h */
+char *msg_decode_phrase(const char *raw)
+{
+	size_t n = strlen(raw);
+	return decode_phrase(raw, n, utf8_valid(raw, n));
+}
+
+/* msg.h */
+char *msg_decode_text(const char *raw)
+{
+	size_t n = strlen(raw);
+	bool utf8 = utf8_valid(raw, n);
+	/* most subjects and names: no copy through libetpan and iconv */
+	if (utf8 && plain_phrase(raw, n))
+		return utf8_sanitize(raw, n);
+	return decode_phrase(raw, n, utf8);
 }
 
 /* msg.h */

@@ -122,6 +122,9 @@ bool msg_may_be_report(const char *h, size_t n);
  * (libetpan's phrase decoding: words joined by single spaces), bytes that
  * are not UTF-8 read as ISO-8859-1, made valid UTF-8. Caller frees. */
 char *msg_decode_text(const char *raw);
+/* The same, every text through libetpan: what msg_decode_text's plain
+ * path (nothing to decode, kept as it is) must agree with. */
+char *msg_decode_phrase(const char *raw);
 
 /* DOMAIN.md §3 normalised subject of a decoded subject. Caller frees. */
 char *msg_subject_normalize(const char *subject);
