@@ -468,7 +468,7 @@ enum imap_fail imap_status(struct imap *im, const char *folder, struct imap_fold
 	static const int want[] = {MAILIMAP_STATUS_ATT_MESSAGES, MAILIMAP_STATUS_ATT_UIDNEXT,
 				   MAILIMAP_STATUS_ATT_UIDVALIDITY};
 	struct mailimap_status_att_list *atts = mailimap_status_att_list_new_empty();
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
 		mailimap_status_att_list_add(atts, want[i]);
 	struct mailimap_mailbox_data_status *st = NULL;
 	begin(im);

@@ -400,7 +400,7 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *st[S_N];
 	char errmsg[512];
-	bool own_error; /* errmsg says what went wrong, not SQLite */
+	bool own_error; /* errmsg says what went wrong, not SQLite (until the next statement) */
 };
 
 /* Which of the database, its WAL and its directory this process may not
@@ -446,6 +446,7 @@ const char *store_errmsg(struct store *st)
 
 static sqlite3_stmt *prep(struct store *st, enum stmt s)
 {
+	st->own_error = false; /* what goes wrong next is SQLite's to say */
 	if (!st->st[s] &&
 	    sqlite3_prepare_v3(st->db, sql[s], -1, SQLITE_PREPARE_PERSISTENT, &st->st[s], NULL) !=
 		    SQLITE_OK)
@@ -496,6 +497,7 @@ static void bind_text(sqlite3_stmt *q, int i, const char *s)
 
 static int exec(struct store *st, const char *s)
 {
+	st->own_error = false;
 	return sqlite3_exec(st->db, s, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
 }
 
@@ -1551,7 +1553,7 @@ static void brief_pack(const struct score *s, unsigned char *out)
 	const int ints[] = {s->answered, s->decided, s->tie_strength, s->pending,
 			    s->undelivered, s->client_initiated, s->liaison_initiated,
 			    s->unanswered_streak, s->recent, s->before};
-	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(ints); i++)
 		p = put_le(p, (uint32_t)ints[i], 4);
 	*p++ = (unsigned char)s->klass;
 	*p++ = s->one_sided;
@@ -1577,7 +1579,7 @@ static bool brief_unpack(const void *blob, int n, struct score *s)
 	int *ints[] = {&t.answered, &t.decided, &t.tie_strength, &t.pending, &t.undelivered,
 		       &t.client_initiated, &t.liaison_initiated, &t.unanswered_streak,
 		       &t.recent, &t.before};
-	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(ints); i++)
 		*ints[i] = (int)(int32_t)(uint32_t)get_le(&p, 4);
 	unsigned klass = *p++, one_sided = *p++, phase = *p++, trend = *p++;
 	if (klass > CLASS_STRONG || one_sided > 1 || phase > PHASE_EXPLORATION ||
@@ -1694,7 +1696,6 @@ int store_each_score(struct store *st, bool weak_only, size_t limit, bool brief,
 	}
 	if (weak_only)
 		sqlite3_bind_int64(q, 1, limit ? (int64_t)limit : -1);
-	st->own_error = false;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		int64_t acc = sqlite3_column_int64(q, 0);
 		const char *aname = "";
