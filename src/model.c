@@ -15,9 +15,12 @@
 
 #define UNASSIGNED "(unassigned)"
 
-/* A projection entry: one message for one client. */
+/* A projection entry: one message for one client (with what judging a
+ * window reads of the message, so that it touches no message row). */
 struct pent {
 	uint32_t client, thread, msg;
+	bool outbound;
+	int8_t initiator;   /* of a projection that starts with this message */
 	int64_t date;
 };
 
@@ -542,7 +545,7 @@ static int load_details(struct loader *l, enum store_detail d)
 	l->cursor = 0;
 	l->cur_id = -1;
 	l->cur_msg = MODEL_NONE;
-	int r = store_each_detail(l->st, d, l->md->account, l->md->as_of, on_detail, l);
+	int r = store_each_detail(l->st, d, l->md->account, on_detail, l);
 	settle_refs(l);
 	return r;
 }
@@ -699,16 +702,30 @@ out:
 
 /* ---- computing --------------------------------------------------------------- */
 
-static int cmp_pent(const void *a, const void *b)
+/* A stable counting sort of pe[0..n) by key (below range), through tmp;
+ * the result is in tmp. */
+static void count_sort(const struct pent *pe, size_t n, struct pent *tmp, size_t range,
+		       bool by_client)
 {
-	const struct pent *x = a, *y = b;
-	if (x->client != y->client)
-		return x->client < y->client ? -1 : 1;
-	if (x->thread != y->thread)
-		return x->thread < y->thread ? -1 : 1;
-	if (x->date != y->date)
-		return x->date < y->date ? -1 : 1;
-	return x->msg < y->msg ? -1 : x->msg > y->msg;
+	size_t *at = xcalloc(range + 1, sizeof(*at));
+	for (size_t i = 0; i < n; i++)
+		at[(by_client ? pe[i].client : pe[i].thread) + 1]++;
+	for (size_t k = 1; k <= range; k++)
+		at[k] += at[k - 1];
+	for (size_t i = 0; i < n; i++)
+		tmp[at[by_client ? pe[i].client : pe[i].thread]++] = pe[i];
+	free(at);
+}
+
+/* Orders the entries by client, thread, date and message. They come in
+ * message order, which is date order (model_load), so two stable passes,
+ * by thread and then by client, give it. */
+static void order_entries(struct model *md, struct pent *pe, size_t n)
+{
+	struct pent *tmp = xmalloc((n + 1) * sizeof(*tmp));
+	count_sort(pe, n, tmp, md->ids.n, false);
+	count_sort(tmp, n, pe, md->nclients, true);
+	free(tmp);
 }
 
 static int cmp_bounce(const void *a, const void *b, void *ud)
@@ -778,11 +795,11 @@ static void judge(struct model *md, const struct pent *pe, size_t n, int64_t t,
 {
 	for (size_t i = 0; i < n; i++) {
 		sm[i].date = pe[i].date;
-		sm[i].outbound = md->m[pe[i].msg].dir == DIR_OUTBOUND;
+		sm[i].outbound = pe[i].outbound;
 	}
 	ret->m = sm;
 	ret->n = (uint32_t)n;
-	ret->initiator = initiator(md, pe[0].msg);
+	ret->initiator = pe[0].initiator;
 	ret->undelivered = ret->initiator == INIT_LIAISON && bounced(md, pe[0].msg, pe[0].client, t);
 }
 
@@ -905,8 +922,8 @@ void model_history(struct model *md, uint32_t ci, const int64_t *at, size_t n,
 		for (size_t i = p->client_start[ci]; i < p->client_start[ci + 1]; i++) {
 			const struct pent *e = &p->pe[i];
 			if (e->date > from && e->date <= at[k]) {
-				pt->out += md->m[e->msg].dir == DIR_OUTBOUND;
-				pt->in += md->m[e->msg].dir != DIR_OUTBOUND;
+				pt->out += e->outbound;
+				pt->in += !e->outbound;
 			}
 		}
 		/* as keep_members says it as of that instant */
@@ -956,7 +973,7 @@ static int64_t one_sided_since(struct model *md, uint32_t ci)
 		const struct pent *e = &p->pe[i];
 		push_t(&ev, &nev, &cap, e->date);
 		push_t(&ev, &nev, &cap, e->date + win + 1);
-		if (md->m[e->msg].dir != DIR_OUTBOUND)
+		if (!e->outbound)
 			continue;
 		push_t(&ev, &nev, &cap, e->date + rw);
 		for (size_t b = first_bounce(md, e->msg);
@@ -1000,17 +1017,17 @@ void model_compute(struct model *md)
 		const struct model_msg *m = &md->m[i];
 		if (m->kind != MSG_PERSONAL || m->date > md->as_of)
 			continue;
+		int8_t init = (int8_t)initiator(md, (uint32_t)i);
 		for (uint32_t c = 0; c < m->n_cp; c++) {
 			if (p->npe == cap) {
 				cap = cap ? cap * 2 : 4096;
 				p->pe = xrealloc(p->pe, cap * sizeof(*p->pe));
 			}
-			p->pe[p->npe++] = (struct pent){md->cp[m->cp_off + c], m->thread,
-							(uint32_t)i, m->date};
+			p->pe[p->npe++] = (struct pent){md->cp[m->cp_off + c], m->thread, (uint32_t)i,
+							m->dir == DIR_OUTBOUND, init, m->date};
 		}
 	}
-	if (p->npe)
-		qsort(p->pe, p->npe, sizeof(*p->pe), cmp_pent);
+	order_entries(md, p->pe, p->npe);
 	free(p->client_start);
 	p->client_start = xcalloc(md->nclients + 1, sizeof(*p->client_start));
 	for (size_t i = 0, c = 0; c <= md->nclients; c++) {

@@ -265,12 +265,12 @@ static const char *const sql[S_N] = {
 	[S_EACH_MSG] = "SELECT id, message_id, date, kind, direction, from_addr, subject,"
 		       " subject_norm, in_reply_to, bounce_orig_id, bounce_per_recipient"
 		       " FROM messages m WHERE account_id = ?1 AND date <= ?2 ORDER BY date, id",
-	[S_EACH_LISTS] = "SELECT l.message, l.recipients, l.refs FROM message_lists l JOIN messages m"
-			 " ON m.id = l.message WHERE m.account_id = ?1 AND m.date <= ?2"
-			 " ORDER BY l.message",
-	[S_EACH_FAIL] = "SELECT b.message, b.addr FROM bounce_failed b JOIN messages m"
-			" ON m.id = b.message WHERE m.account_id = ?1 AND m.date <= ?2"
-			" ORDER BY b.message, b.addr",
+	/* the account's messages in id order (index messages_account_id),
+	 * so that SQLite sorts nothing */
+	[S_EACH_LISTS] = "SELECT l.message, l.recipients, l.refs FROM messages m CROSS JOIN"
+			 " message_lists l ON l.message = m.id WHERE m.account_id = ?1 ORDER BY m.id",
+	[S_EACH_FAIL] = "SELECT b.message, b.addr FROM messages m CROSS JOIN bounce_failed b"
+			" ON b.message = m.id WHERE m.account_id = ?1 ORDER BY m.id, b.addr",
 	[S_EACH_CLIENT_ADDR] = "SELECT c.id, c.name, c.department, c.source, a.addr, c.liaisons"
 			       " FROM clients c"
 			       " JOIN client_addresses a ON a.client = c.id"
@@ -1382,8 +1382,8 @@ static int each_line(enum store_detail d, int64_t message, const char *text, sto
 	return 0;
 }
 
-int store_each_detail(struct store *st, enum store_detail d, int64_t account, int64_t as_of,
-		      store_detail_fn fn, void *ud)
+int store_each_detail(struct store *st, enum store_detail d, int64_t account, store_detail_fn fn,
+		      void *ud)
 {
 	if (d != DETAIL_LISTS && d != DETAIL_BOUNCE_FAILED)
 		return -EINVAL;
@@ -1393,7 +1393,6 @@ int store_each_detail(struct store *st, enum store_detail d, int64_t account, in
 	if (!q)
 		return -EIO;
 	sqlite3_bind_int64(q, 1, account);
-	sqlite3_bind_int64(q, 2, as_of);
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		int64_t message = sqlite3_column_int64(q, 0);
 		if (d == DETAIL_BOUNCE_FAILED) {

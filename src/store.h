@@ -130,15 +130,15 @@ int store_each_message(struct store *st, int64_t account, int64_t as_of, store_m
 		       void *ud);
 
 enum store_detail { DETAIL_RECIPIENTS, DETAIL_REFS, DETAIL_BOUNCE_FAILED, DETAIL_LISTS };
-/* The details of the account's messages dated at or before as_of,
- * grouped by message id, in one pass: asked for DETAIL_LISTS, each
+/* The details of every message of the account (a caller that loaded only
+ * some skips the others), by message id, in one pass: asked for DETAIL_LISTS, each
  * message's References ids (d DETAIL_REFS, in order, field "") and then
  * its recipients (DETAIL_RECIPIENTS, field "to", "cc", "bcc",
  * "reply-to"); asked for DETAIL_BOUNCE_FAILED, each failed bounce
  * recipient (field ""). -EINVAL for another d. */
 typedef int (*store_detail_fn)(void *ud, enum store_detail d, int64_t message,
 			       const char *field, const char *value);
-int store_each_detail(struct store *st, enum store_detail d, int64_t account, int64_t as_of,
+int store_each_detail(struct store *st, enum store_detail d, int64_t account,
 		      store_detail_fn fn, void *ud);
 
 /* Each client address: roster clients first, then correspondents found in
