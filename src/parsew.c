@@ -363,24 +363,33 @@ static void job_failed(struct parsew *w, struct batch *b, int r)
 	b->broken = false;
 }
 
-/* Writes what the socket takes of the frames from job wr on. */
+/* Writes what the socket takes of the frames from job wr on, many jobs
+ * to a call. */
+#define PUSH_JOBS 64
 static int push_frames(struct batch *b, int fd)
 {
 	while (b->wr < b->n) {
-		struct parsew_job *j = &b->jobs[b->wr];
-		unsigned char head[20];
-		uint32_t len = (uint32_t)j->len;
-		int64_t kind = j->src.kind, t = j->src.t;
-		memcpy(head, &len, 4);
-		memcpy(head + 4, &kind, 8);
-		memcpy(head + 12, &t, 8);
-		struct iovec iov[2];
+		unsigned char head[PUSH_JOBS][20];
+		struct iovec iov[2 * PUSH_JOBS];
 		int niov = 0;
-		if (b->woff < 20)
-			iov[niov++] = (struct iovec){head + b->woff, 20 - b->woff};
-		size_t doff = b->woff > 20 ? b->woff - 20 : 0;
-		if (j->len > doff)
-			iov[niov++] = (struct iovec){(char *)j->data + doff, j->len - doff};
+		size_t woff = b->woff;
+		for (size_t i = b->wr, k = 0; i < b->n && k < PUSH_JOBS; i++) {
+			const struct parsew_job *j = &b->jobs[i];
+			if (skipped(j))
+				continue;
+			uint32_t len = (uint32_t)j->len;
+			int64_t kind = j->src.kind, t = j->src.t;
+			memcpy(head[k], &len, 4);
+			memcpy(head[k] + 4, &kind, 8);
+			memcpy(head[k] + 12, &t, 8);
+			if (woff < 20)
+				iov[niov++] = (struct iovec){head[k] + woff, 20 - woff};
+			size_t doff = woff > 20 ? woff - 20 : 0;
+			if (j->len > doff)
+				iov[niov++] = (struct iovec){(char *)j->data + doff, j->len - doff};
+			woff = 0; /* only the first job may be under way */
+			k++;
+		}
 		ssize_t k = writev(fd, iov, niov);
 		if (k < 0 && errno == EINTR)
 			continue;
@@ -388,14 +397,21 @@ static int push_frames(struct batch *b, int fd)
 			return 0;
 		if (k < 0)
 			return -EPIPE;
-		b->woff += (size_t)k;
-		if (b->woff < 20 + j->len)
-			continue;
-		if (b->wr == b->rd)
-			b->t0 = now_ms();
-		b->wr++;
-		b->woff = 0;
-		skip_ahead(b, &b->wr);
+		/* the jobs written whole, then how far into the next one */
+		size_t got = (size_t)k;
+		while (got && b->wr < b->n) {
+			size_t rest = 20 + b->jobs[b->wr].len - b->woff;
+			if (got < rest) {
+				b->woff += got;
+				break;
+			}
+			got -= rest;
+			if (b->wr == b->rd)
+				b->t0 = now_ms();
+			b->wr++;
+			b->woff = 0;
+			skip_ahead(b, &b->wr);
+		}
 	}
 	return 0;
 }

@@ -96,8 +96,9 @@ int main(void)
 	CHECK_INT(parsew_restarts(w), 2);
 
 	/* a batch: 3,000 messages (much more than a socket buffer holds each
-	 * way) with a crash, a hang and refusals among them; every answer is
-	 * the one for its own message */
+	 * way) with a crash, a hang, refusals and jobs without data (never
+	 * sent, between sent ones) among them; every answer is the one for
+	 * its own message */
 	enum { NB = 3000 };
 	struct parsew_job *jobs = calloc(NB, sizeof(*jobs));
 	char (*bodies)[600] = calloc(NB, sizeof(*bodies));
@@ -112,7 +113,7 @@ int main(void)
 			snprintf(bodies[i], sizeof(bodies[i]),
 				 "From: n%d@x.example\nSubject: number %d\nMessage-ID: <%d@x>\n"
 				 "To: %0400d@y.example\n\n", i, i, i, i);
-		jobs[i].data = bodies[i];
+		jobs[i].data = i % 250 == 3 || i % 250 == 4 ? NULL : bodies[i];
 		jobs[i].len = strlen(bodies[i]);
 		jobs[i].src = src;
 	}
@@ -125,7 +126,7 @@ int main(void)
 			right += jobs[i].status == -ECHILD;
 		else if (i == 1500)
 			right += jobs[i].status == -ETIMEDOUT;
-		else if (i % 100 == 42)
+		else if (i % 100 == 42 || i % 250 == 3 || i % 250 == 4)
 			right += jobs[i].status == -EINVAL;
 		else
 			right += jobs[i].status == 0 && strcmp(jobs[i].msg.subject, want) == 0;
