@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -15,11 +17,23 @@
 
 #include "parsew.h"
 
+/* What the worker says of its progress without a write: how many
+ * requests it has started and finished since it was spawned. Answers go
+ * out in groups, so after a crash or a hang these tell the caller which
+ * request it was on, and which answers it had made but not yet sent. The
+ * worker is not trusted with them: the caller checks them against what it
+ * sent (see progress()). */
+struct shared {
+	_Atomic uint64_t started, done;
+};
+
 struct parsew {
 	parsew_fn fn;
 	int timeout_ms;
 	pid_t pid;
 	int fd;
+	struct shared *sh; /* the current worker's, mapped before it was forked */
+	uint64_t answered; /* by the current worker, of all batches */
 	unsigned restarts;
 	/* a batch parsed behind the caller's back (parsew_submit) */
 	struct task task;
@@ -201,15 +215,28 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Answers wait in the worker until this many bytes are pending or until
+ * no whole request is left to parse, so that a batch costs the two
+ * processes a few writes and wake-ups, not one per message. */
+#define WORKER_FLUSH 65536
+
+static void flush_answers(int fd, struct sbuf *out)
+{
+	if (out->len && write_all(fd, out->buf, out->len) < 0)
+		_exit(0);
+	sb_reset(out);
+}
+
 /* The worker's loop: request = u32 len, i64 src kind, i64 src t, data;
  * answer = i64 status, u32 len, record. Requests are read in large
- * chunks (a batch arrives back to back); each answer is written before the
- * next request is parsed, so that the caller always knows which message a
- * hang or a crash belongs to. */
-static void __attribute__((noreturn)) worker_main(int fd, parsew_fn fn)
+ * chunks (a batch arrives back to back). Before each request is parsed,
+ * and after, the shared counters say so: the caller learns from them
+ * which message a hang or a crash belongs to. */
+static void __attribute__((noreturn)) worker_main(int fd, parsew_fn fn, struct shared *sh)
 {
 	struct sbuf in = {0}, out = {0};
 	size_t used = 0; /* bytes of in already consumed */
+	uint64_t n = 0;  /* requests parsed */
 	for (;;) {
 		uint32_t len = 0;
 		for (;;) {
@@ -220,6 +247,9 @@ static void __attribute__((noreturn)) worker_main(int fd, parsew_fn fn)
 				if (in.len - used >= need)
 					break;
 			}
+			/* nothing whole to parse: what is answered goes out before
+			 * the wait for more */
+			flush_answers(fd, &out);
 			if (used) {
 				memmove(in.buf, in.buf + used, in.len - used);
 				in.len -= used;
@@ -243,33 +273,45 @@ static void __attribute__((noreturn)) worker_main(int fd, parsew_fn fn)
 		data[len] = '\0';
 		struct msg_src_date src = {(enum msg_date_source)kind, t};
 		struct msg m;
+		atomic_store_explicit(&sh->started, n + 1, memory_order_release);
 		int64_t status = fn(data, len, &src, &m);
 		data[len] = saved;
 		used += 20 + (size_t)len;
-		sb_reset(&out);
+		size_t at = out.len;
 		put_i64(&out, status);
 		put_u32(&out, 0);
 		if (status == 0) {
 			parsew_pack(&m, &out);
 			msg_free(&m);
 		}
-		uint32_t body = (uint32_t)(out.len - 12);
-		memcpy(out.buf + 8, &body, sizeof(body));
-		if (write_all(fd, out.buf, out.len) < 0)
-			_exit(0);
+		uint32_t body = (uint32_t)(out.len - at - 12);
+		memcpy(out.buf + at + 8, &body, sizeof(body));
+		atomic_store_explicit(&sh->done, ++n, memory_order_release);
+		if (out.len >= WORKER_FLUSH)
+			flush_answers(fd, &out);
 	}
 }
 
 static int spawn(struct parsew *w)
 {
 	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+	struct shared *sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
 		return -errno;
+	atomic_init(&sh->started, 0);
+	atomic_init(&sh->done, 0);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		int e = -errno;
+		munmap(sh, sizeof(*sh));
+		return e;
+	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		int e = -errno;
 		close(sv[0]);
 		close(sv[1]);
+		munmap(sh, sizeof(*sh));
 		return e;
 	}
 	if (pid == 0) {
@@ -281,13 +323,14 @@ static int spawn(struct parsew *w)
 		close_range((unsigned)sv[1] + 1, ~0U, 0);
 		signal(SIGPIPE, SIG_IGN);
 		signal(SIGINT, SIG_IGN);
-		worker_main(sv[1], w->fn);
+		worker_main(sv[1], w->fn, sh);
 	}
 	close(sv[1]);
 	/* the caller's end only: it writes a batch while it reads answers */
 	fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
 	w->pid = pid;
 	w->fd = sv[0];
+	w->sh = sh;
 	return 0;
 }
 
@@ -303,6 +346,10 @@ static void reap(struct parsew *w, bool kill_it)
 			;
 	}
 	w->pid = -1;
+	if (w->sh)
+		munmap(w->sh, sizeof(*w->sh));
+	w->sh = NULL;
+	w->answered = 0;
 }
 
 int parsew_start(parsew_fn fn, int timeout_ms, struct parsew **ret)
@@ -324,22 +371,27 @@ int parsew_start(parsew_fn fn, int timeout_ms, struct parsew **ret)
 }
 
 /* Where a batch is: jobs before rd are answered; the frame of job wr is
- * written up to woff (a 20-byte head, then the data); t0 is when job rd
- * was in the worker's hands (written whole and its predecessor answered),
- * 0 while it is not. */
+ * written up to woff (a 20-byte head, then the data). The current worker
+ * has answered `answered` requests; `seen` is what its counters said when
+ * last read, and t0 when the worker last showed progress (an answer, a
+ * counter that moved, a request written whole while it had nothing) or 0
+ * when it has nothing to do. */
 struct batch {
 	struct parsew_job *jobs;
 	size_t n, rd, wr, woff;
+	uint64_t answered, seen_started, seen_done;
 	int64_t t0;
 	struct sbuf in;
-	bool broken; /* a write failed: the worker is gone */
+	bool broken;   /* a write failed: the worker is gone */
+	size_t resent; /* rd when jobs were last sent again unblamed; or SIZE_MAX */
 };
 
-/* A job the worker never sees: no data (-EINVAL, as msg_parse says of
- * nothing) or more than the wire form carries (-E2BIG). */
+/* A job that is not (or no longer) for the worker: none of data (-EINVAL,
+ * as msg_parse says of nothing), more than the wire form carries (-E2BIG),
+ * or one a worker died or hung on. Its status is set before it is passed. */
 static bool skipped(const struct parsew_job *j)
 {
-	return !j->data || j->len > UINT32_MAX - 20;
+	return j->status != 0;
 }
 
 static void skip_ahead(struct batch *b, size_t *i)
@@ -348,16 +400,74 @@ static void skip_ahead(struct batch *b, size_t *i)
 		(*i)++;
 }
 
-/* Ends job rd with status r (a worker failure: the worker is killed) and
- * moves on; the next jobs are sent again to a new worker. */
-static void job_failed(struct parsew *w, struct batch *b, int r)
+/* The job of the worker's request number req (counted from 0 since it was
+ * spawned), or b->n when that is past what it was sent. */
+static size_t job_of_request(struct batch *b, uint64_t req)
 {
-	b->jobs[b->rd].status = r;
+	size_t i = b->rd;
+	for (uint64_t k = b->answered; i < b->wr && k < req; k++) {
+		i++;
+		skip_ahead(b, &i);
+	}
+	return i < b->wr ? i : b->n;
+}
+
+/* How many requests are with the worker: sent whole, or being sent. */
+static uint64_t in_hand(struct batch *b)
+{
+	uint64_t k = b->answered;
+	for (size_t i = b->rd; i < b->wr; k++) {
+		i++;
+		skip_ahead(b, &i);
+	}
+	return k;
+}
+
+/* Reads the worker's counters. False when they cannot be true (the worker
+ * is broken or hostile): finished more than it started, started more than
+ * it was sent, or less than it has already answered. */
+static bool progress(struct parsew *w, struct batch *b)
+{
+	uint64_t started = atomic_load_explicit(&w->sh->started, memory_order_acquire);
+	uint64_t done = atomic_load_explicit(&w->sh->done, memory_order_acquire);
+	if (done > started || started > in_hand(b) || done < b->answered ||
+	    started > done + 1)
+		return false;
+	if (started != b->seen_started || done != b->seen_done) {
+		b->seen_started = started;
+		b->seen_done = done;
+		b->t0 = now_ms();
+	}
+	return true;
+}
+
+/* The worker died or hung (status r) or misbehaved (suspect: r is
+ * -ECHILD, and its counters are not believed). It is killed; the job it
+ * was on gets r; jobs it finished without sending their answers go to a
+ * new worker again, as do the jobs after. With no job under way, job rd
+ * is blamed, as the worker had it last; unless answers were lost, which
+ * are sent again once. */
+static void job_failed(struct parsew *w, struct batch *b, int r, bool suspect)
+{
+	size_t f = b->rd;
+	if (!suspect && progress(w, b)) {
+		if (b->seen_started > b->seen_done)
+			f = job_of_request(b, b->seen_done);
+		else if (b->seen_done > b->answered && b->resent != b->rd)
+			f = b->n; /* nobody to blame: all again, this once */
+	}
 	reap(w, true);
-	b->rd++;
-	skip_ahead(b, &b->rd);
+	if (f < b->n) {
+		b->jobs[f].status = r;
+		if (f == b->rd)
+			skip_ahead(b, &b->rd);
+		b->resent = SIZE_MAX;
+	} else {
+		b->resent = b->rd;
+	}
 	b->wr = b->rd;
 	b->woff = 0;
+	b->answered = b->seen_started = b->seen_done = 0;
 	b->t0 = 0;
 	b->in.len = 0;
 	b->broken = false;
@@ -406,8 +516,8 @@ static int push_frames(struct batch *b, int fd)
 				break;
 			}
 			got -= rest;
-			if (b->wr == b->rd)
-				b->t0 = now_ms();
+			if (!b->t0)
+				b->t0 = now_ms(); /* the worker has work again */
 			b->wr++;
 			b->woff = 0;
 			skip_ahead(b, &b->wr);
@@ -433,6 +543,7 @@ static int take_answers(struct batch *b)
 			return -ECHILD;
 		j->status = (int)status;
 		off += 12 + (size_t)blen;
+		b->answered++;
 		b->rd++;
 		skip_ahead(b, &b->rd);
 		b->t0 = b->rd < b->wr ? now_ms() : 0;
@@ -444,9 +555,11 @@ static int take_answers(struct batch *b)
 
 void parsew_parse_batch(struct parsew *w, struct parsew_job *jobs, size_t n)
 {
-	struct batch b = {jobs, n, 0, 0, 0, 0, {0}, false};
+	struct batch b = {jobs, n, 0, 0, 0, 0, 0, 0, 0, {0}, false, SIZE_MAX};
+	b.answered = b.seen_started = b.seen_done = w->answered;
 	for (size_t i = 0; i < n; i++) {
-		jobs[i].status = !jobs[i].data ? -EINVAL : skipped(&jobs[i]) ? -E2BIG : 0;
+		jobs[i].status = !jobs[i].data ? -EINVAL
+				 : jobs[i].len > UINT32_MAX - 20 ? -E2BIG : 0;
 		jobs[i].msg = (struct msg){0};
 	}
 	skip_ahead(&b, &b.rd);
@@ -460,6 +573,7 @@ void parsew_parse_batch(struct parsew *w, struct parsew_job *jobs, size_t n)
 				break;
 			}
 			w->restarts++;
+			b.answered = b.seen_started = b.seen_done = 0;
 		}
 		/* a worker that died takes no more; its answers before the
 		 * message it died on are still to be read, up to the EOF */
@@ -467,9 +581,20 @@ void parsew_parse_batch(struct parsew *w, struct parsew_job *jobs, size_t n)
 			b.broken = true;
 		int timeout = -1;
 		if (b.t0) {
+			/* a deadline passed with no sign of progress: the worker
+			 * hangs on the request it started (its counters move on
+			 * every message, so a hang is seen within one to two
+			 * timeouts of the message's start) */
 			int64_t left = b.t0 + w->timeout_ms - now_ms();
 			if (left <= 0) {
-				job_failed(w, &b, -ETIMEDOUT);
+				if (!progress(w, &b)) {
+					job_failed(w, &b, -ECHILD, true);
+					continue;
+				}
+				left = b.t0 + w->timeout_ms - now_ms();
+			}
+			if (left <= 0) {
+				job_failed(w, &b, -ETIMEDOUT, false);
 				continue;
 			}
 			timeout = (int)left;
@@ -487,14 +612,16 @@ void parsew_parse_batch(struct parsew *w, struct parsew_job *jobs, size_t n)
 		if (k < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
 			continue;
 		if (k <= 0) {
-			job_failed(w, &b, -ECHILD);
+			job_failed(w, &b, -ECHILD, false);
 			continue;
 		}
 		b.in.len += (size_t)k;
 		if (take_answers(&b) < 0)
-			job_failed(w, &b, -ECHILD);
+			job_failed(w, &b, -ECHILD, true);
 	}
 	sb_free(&b.in);
+	if (w->fd >= 0)
+		w->answered = b.answered;
 }
 
 int parsew_parse(struct parsew *w, const char *data, size_t len,

@@ -42,9 +42,11 @@ struct parsew_job {
 
 /* Parses jobs[0..n) in the worker, in order, as parsew_parse would one
  * by one, but streaming: the requests go out while the answers come
- * back, one round trip for the batch. A job that crashes or hangs the
- * worker gets -ECHILD or -ETIMEDOUT (its own deadline of timeout_ms, from
- * when the worker had it) and the jobs after it go to a new worker. */
+ * back in groups, one round trip for the batch. A job that crashes or
+ * hangs the worker gets -ECHILD or -ETIMEDOUT (a hang: no progress for
+ * timeout_ms, so it is seen one to two timeouts after the job started);
+ * the jobs it had finished but not yet answered, and the jobs after it, go
+ * to a new worker. */
 void parsew_parse_batch(struct parsew *w, struct parsew_job *jobs, size_t n);
 
 /* The same, behind the caller's back: parsing jobs[0..n) starts on a
