@@ -425,13 +425,15 @@ static uint64_t in_hand(struct batch *b)
 
 /* Reads the worker's counters. False when they cannot be true (the worker
  * is broken or hostile): finished more than it started, started more than
- * it was sent, or less than it has already answered. */
+ * it was sent, finished less than it has already answered, or either went
+ * back. Each can move only so often as there are requests, so a worker
+ * that only moves them still gets no more than one timeout a request. */
 static bool progress(struct parsew *w, struct batch *b)
 {
 	uint64_t started = atomic_load_explicit(&w->sh->started, memory_order_acquire);
 	uint64_t done = atomic_load_explicit(&w->sh->done, memory_order_acquire);
 	if (done > started || started > in_hand(b) || done < b->answered ||
-	    started > done + 1)
+	    started > done + 1 || started < b->seen_started || done < b->seen_done)
 		return false;
 	if (started != b->seen_started || done != b->seen_done) {
 		b->seen_started = started;

@@ -5,12 +5,33 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "msg.h"
 #include "parsew.h"
+
+/* The worker's page of progress counters, as a worker taken over by
+ * hostile mail would find it: the one shared anonymous page it has. */
+static volatile uint64_t *counters(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	unsigned long lo, hi;
+	char perm[8];
+	volatile uint64_t *c = NULL;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perm) == 3 && hi - lo == 4096 &&
+		    strcmp(perm, "rw-s") == 0 && strstr(line, "/dev/zero"))
+			c = (volatile uint64_t *)lo;
+	if (f)
+		fclose(f);
+	return c;
+}
 
 /* misbehaves on purpose on marked input */
 static int evil_parse(const char *data, size_t len, const struct msg_src_date *src,
@@ -21,6 +42,28 @@ static int evil_parse(const char *data, size_t len, const struct msg_src_date *s
 	if (len >= 4 && memcmp(data, "HANG", 4) == 0)
 		for (;;)
 			pause();
+	/* lies in the counters, then hangs: claims far more than it was sent,
+	 * or keeps them moving back and forth as if it made progress */
+	if (len >= 3 && memcmp(data, "LIE", 3) == 0) {
+		volatile uint64_t *c = counters();
+		if (!c)
+			raise(SIGSEGV);
+		c[0] = 1000000;
+		for (;;)
+			pause();
+	}
+	if (len >= 4 && memcmp(data, "FLAP", 4) == 0) {
+		volatile uint64_t *c = counters();
+		if (!c)
+			raise(SIGSEGV);
+		/* "finished" runs over the 100 requests of its batch and
+		 * back, so that almost every look at it sees it moved */
+		for (uint64_t base = c[1], k = 0;; k = (k + 1) % 100) {
+			c[1] = base + k;
+			c[0] = base + k;
+			nanosleep(&(struct timespec){0, 1000000}, NULL);
+		}
+	}
 	return msg_parse(data, len, src, ret);
 }
 
@@ -91,9 +134,31 @@ int main(void)
 	CHECK_INT(parsew_parse(w, good, strlen(good), &src, &m), 0);
 	msg_free(&m);
 	CHECK_INT(parsew_restarts(w), 2);
+	/* a worker that lies in its progress counters is not believed: it is
+	 * killed as broken, and one that only moves them is still given no
+	 * more than a timeout or two a message, not forever */
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK_INT(parsew_parse(w, "LIE", 3, &src, &m), -ECHILD);
+	struct parsew_job flap[100];
+	for (int i = 0; i < 100; i++)
+		flap[i] = (struct parsew_job){i ? good : "FLAP", i ? strlen(good) : 4, src, 0, {0}};
+	parsew_parse_batch(w, flap, 100);
+	CHECK(flap[0].status == -ECHILD || flap[0].status == -ETIMEDOUT);
+	int fine = 0;
+	for (int i = 1; i < 100; i++) {
+		fine += flap[i].status == 0;
+		msg_free(&flap[i].msg);
+	}
+	CHECK_INT(fine, 99);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK(t1.tv_sec - t0.tv_sec < 5);
+	CHECK_INT(parsew_parse(w, good, strlen(good), &src, &m), 0);
+	msg_free(&m);
+	CHECK_INT(parsew_restarts(w), 4);
 	/* msg_parse's own refusal passes through without a restart */
 	CHECK_INT(parsew_parse(w, "\n\nbody only", 11, &src, &m), -EINVAL);
-	CHECK_INT(parsew_restarts(w), 2);
+	CHECK_INT(parsew_restarts(w), 4);
 
 	/* a batch: 3,000 messages (much more than a socket buffer holds each
 	 * way) with a crash, a hang, refusals and jobs without data (never
@@ -133,7 +198,7 @@ int main(void)
 		msg_free(&jobs[i].msg);
 	}
 	CHECK_INT(right, NB);
-	CHECK_INT(parsew_restarts(w), 4);
+	CHECK_INT(parsew_restarts(w), 6);
 	free(jobs);
 	free(bodies);
 	parsew_stop(w);
