@@ -152,13 +152,17 @@ int main(void)
 	}
 	CHECK_INT(fine, 99);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	CHECK(t1.tv_sec - t0.tv_sec < 5);
+	CHECK(t1.tv_sec - t0.tv_sec < 8);
 	CHECK_INT(parsew_parse(w, good, strlen(good), &src, &m), 0);
 	msg_free(&m);
-	CHECK_INT(parsew_restarts(w), 4);
+	/* one restart for the liar; for the flapper one, or two when the
+	 * counters looked still at the deadline (then the answers it claimed
+	 * to have made are asked of a new worker once, before it is blamed) */
+	unsigned restarts = parsew_restarts(w);
+	CHECK(restarts == 4 || restarts == 5);
 	/* msg_parse's own refusal passes through without a restart */
 	CHECK_INT(parsew_parse(w, "\n\nbody only", 11, &src, &m), -EINVAL);
-	CHECK_INT(parsew_restarts(w), 4);
+	CHECK_INT(parsew_restarts(w), restarts);
 
 	/* a batch: 3,000 messages (much more than a socket buffer holds each
 	 * way) with a crash, a hang, refusals and jobs without data (never
@@ -198,7 +202,7 @@ int main(void)
 		msg_free(&jobs[i].msg);
 	}
 	CHECK_INT(right, NB);
-	CHECK_INT(parsew_restarts(w), 6);
+	CHECK_INT(parsew_restarts(w), restarts + 2);
 	free(jobs);
 	free(bodies);
 	parsew_stop(w);
