@@ -412,17 +412,6 @@ static size_t job_of_request(struct batch *b, uint64_t req)
 	return i < b->wr ? i : b->n;
 }
 
-/* How many requests are with the worker: sent whole, or being sent. */
-static uint64_t in_hand(struct batch *b)
-{
-	uint64_t k = b->answered;
-	for (size_t i = b->rd; i < b->wr; k++) {
-		i++;
-		skip_ahead(b, &i);
-	}
-	return k;
-}
-
 /* Reads the worker's counters. False when they cannot be true (the worker
  * is broken or hostile): finished more than it started, started more than
  * it was sent, finished less than it has already answered, or either went
@@ -432,8 +421,9 @@ static bool progress(struct parsew *w, struct batch *b)
 {
 	uint64_t started = atomic_load_explicit(&w->sh->started, memory_order_acquire);
 	uint64_t done = atomic_load_explicit(&w->sh->done, memory_order_acquire);
-	if (done > started || started > in_hand(b) || done < b->answered ||
-	    started > done + 1 || started < b->seen_started || done < b->seen_done)
+	if (done > started || done < b->answered || started > done + 1 ||
+	    (started > b->answered && job_of_request(b, started - 1) == b->n) ||
+	    started < b->seen_started || done < b->seen_done)
 		return false;
 	if (started != b->seen_started || done != b->seen_done) {
 		b->seen_started = started;

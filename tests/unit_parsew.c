@@ -16,7 +16,8 @@
 #include "parsew.h"
 
 /* The worker's page of progress counters, as a worker taken over by
- * hostile mail would find it: the one shared anonymous page it has. */
+ * hostile mail would find it: the one shared anonymous page it has (none
+ * found: the worker crashes, and the test sees the wrong status). */
 static volatile uint64_t *counters(void)
 {
 	FILE *f = fopen("/proc/self/maps", "r");
@@ -30,6 +31,8 @@ static volatile uint64_t *counters(void)
 			c = (volatile uint64_t *)lo;
 	if (f)
 		fclose(f);
+	if (!c)
+		raise(SIGSEGV);
 	return c;
 }
 
@@ -46,16 +49,12 @@ static int evil_parse(const char *data, size_t len, const struct msg_src_date *s
 	 * or keeps them moving back and forth as if it made progress */
 	if (len >= 3 && memcmp(data, "LIE", 3) == 0) {
 		volatile uint64_t *c = counters();
-		if (!c)
-			raise(SIGSEGV);
 		c[0] = 1000000;
 		for (;;)
 			pause();
 	}
 	if (len >= 4 && memcmp(data, "FLAP", 4) == 0) {
 		volatile uint64_t *c = counters();
-		if (!c)
-			raise(SIGSEGV);
 		/* "finished" runs over the 100 requests of its batch and
 		 * back, so that almost every look at it sees it moved */
 		for (uint64_t base = c[1], k = 0;; k = (k + 1) % 100) {
