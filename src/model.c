@@ -1015,7 +1015,7 @@ void model_compute(struct model *md)
 	size_t cap = 0;
 	for (size_t i = 0; i < md->n; i++) {
 		const struct model_msg *m = &md->m[i];
-		if (m->kind != MSG_PERSONAL || m->date > md->as_of)
+		if (m->kind != MSG_PERSONAL || m->date > md->as_of || !m->n_cp)
 			continue;
 		int8_t init = (int8_t)initiator(md, (uint32_t)i);
 		for (uint32_t c = 0; c < m->n_cp; c++) {
