@@ -33,6 +33,7 @@ struct loader {
 	struct strlist rule_domains, rule_names; /* department rules */
 	int64_t touched_after;
 	bool keep_subjects;
+	struct strtab subjects; /* normalised subjects: only their ids outlive loading */
 	/* per message (model order): the interned sender address */
 	uint32_t *from;
 	/* db id -> message index, through db ids sorted */
@@ -422,7 +423,7 @@ static int on_message(void *ud, const struct store_msg_row *r)
 	m->bounce_per_recipient = r->bounce_per_recipient;
 	m->mid = strtab_intern(&md->ids, r->message_id);
 	m->parent = r->in_reply_to ? strtab_intern(&md->ids, r->in_reply_to) : MODEL_NONE;
-	m->subj = strtab_intern(&md->subjects, r->subject_norm ? r->subject_norm : "");
+	m->subj = strtab_intern(&l->subjects, r->subject_norm ? r->subject_norm : "");
 	m->bounce_orig = r->bounce_orig_id && m->kind == MSG_BOUNCE
 				 ? strtab_intern(&md->ids, r->bounce_orig_id) : MODEL_NONE;
 	l->from[md->n] = r->from ? addr_id(md, r->from) : MODEL_NONE;
@@ -672,6 +673,7 @@ int model_load(struct store *st, const struct conf *c, const char *account, int6
 		if (md.m[i].id > touched_after && touched_after > 0)
 			for (uint32_t k = 0; k < md.m[i].n_cp; k++)
 				md.clients[md.cp[md.m[i].cp_off + k]].touched = true;
+	strtab_seal(&md.ids); /* every id is known: only their strings are read from here on */
 	r = 0;
 	*ret = md;
 	goto out;
@@ -694,6 +696,7 @@ out:
 	free(l.stored_id);
 	free(l.stored_dept);
 	strtab_free(&l.stored_addr);
+	strtab_free(&l.subjects);
 	free(l.from);
 	free(l.dbid);
 	free(l.dbidx);
@@ -702,30 +705,60 @@ out:
 
 /* ---- computing --------------------------------------------------------------- */
 
-/* A stable counting sort of pe[0..n) by key (below range), through tmp;
- * the result is in tmp. */
-static void count_sort(const struct pent *pe, size_t n, struct pent *tmp, size_t range,
-		       bool by_client)
+static int initiator(const struct model *md, uint32_t mi);
+
+static int cmp_thread_msg(const void *a, const void *b)
 {
-	size_t *at = xcalloc(range + 1, sizeof(*at));
-	for (size_t i = 0; i < n; i++)
-		at[(by_client ? pe[i].client : pe[i].thread) + 1]++;
-	for (size_t k = 1; k <= range; k++)
-		at[k] += at[k - 1];
-	for (size_t i = 0; i < n; i++)
-		tmp[at[by_client ? pe[i].client : pe[i].thread]++] = pe[i];
-	free(at);
+	const struct pent *x = a, *y = b;
+	if (x->thread != y->thread)
+		return x->thread < y->thread ? -1 : 1;
+	return x->msg < y->msg ? -1 : x->msg > y->msg;
 }
 
-/* Orders the entries by client, thread, date and message. They come in
- * message order, which is date order (model_load), so two stable passes,
- * by thread and then by client, give it. */
-static void order_entries(struct model *md, struct pent *pe, size_t n)
+/* The entries (every personal message up to the as-of instant, once per
+ * counterpart client), ordered by client, thread, date and message:
+ * counted per client first, so that each is written where it belongs
+ * (no copy of them all to sort through); a client's own come in message
+ * order, which is date order (model_load), and are then sorted by thread
+ * and message. */
+static void build_entries(struct model *md)
 {
-	struct pent *tmp = xmalloc((n + 1) * sizeof(*tmp));
-	count_sort(pe, n, tmp, md->ids.n, false);
-	count_sort(tmp, n, pe, md->nclients, true);
-	free(tmp);
+	struct model_priv *p = priv(md);
+	free(p->client_start);
+	free(p->pe);
+	p->client_start = xcalloc(md->nclients + 2, sizeof(*p->client_start));
+	for (size_t i = 0; i < md->n; i++) {
+		const struct model_msg *m = &md->m[i];
+		if (m->kind != MSG_PERSONAL || m->date > md->as_of)
+			continue;
+		for (uint32_t c = 0; c < m->n_cp; c++)
+			p->client_start[md->cp[m->cp_off + c] + 2]++;
+	}
+	for (size_t c = 2; c <= md->nclients + 1; c++)
+		p->client_start[c] += p->client_start[c - 1];
+	/* client_start[c + 1] is now where client c's next entry goes */
+	p->npe = p->client_start[md->nclients + 1];
+	p->pe = xmalloc((p->npe + 1) * sizeof(*p->pe));
+	for (size_t i = 0; i < md->n; i++) {
+		const struct model_msg *m = &md->m[i];
+		if (m->kind != MSG_PERSONAL || m->date > md->as_of || !m->n_cp)
+			continue;
+		int8_t init = (int8_t)initiator(md, (uint32_t)i);
+		for (uint32_t c = 0; c < m->n_cp; c++) {
+			uint32_t ci = md->cp[m->cp_off + c];
+			p->pe[p->client_start[ci + 1]++] = (struct pent){
+				ci, m->thread, (uint32_t)i, m->dir == DIR_OUTBOUND, init, m->date};
+		}
+	}
+	/* client_start[c] is client c's first entry, [nclients] the end */
+	for (size_t c = 0; c < md->nclients; c++) {
+		size_t a = p->client_start[c], n = p->client_start[c + 1] - a;
+		bool sorted = true;
+		for (size_t k = 1; k < n && sorted; k++)
+			sorted = cmp_thread_msg(&p->pe[a + k - 1], &p->pe[a + k]) < 0;
+		if (!sorted)
+			qsort(p->pe + a, n, sizeof(*p->pe), cmp_thread_msg);
+	}
 }
 
 static int cmp_bounce(const void *a, const void *b, void *ud)
@@ -1007,34 +1040,8 @@ void model_compute(struct model *md)
 			p->bounce_order[p->nbounce++] = (uint32_t)i;
 	qsort_r(p->bounce_order, p->nbounce, sizeof(*p->bounce_order), cmp_bounce, md);
 
-	/* every personal message up to the as-of instant, once per counterpart
-	 * client; each computation takes the window it needs */
-	free(p->pe);
-	p->pe = NULL;
-	p->npe = 0;
-	size_t cap = 0;
-	for (size_t i = 0; i < md->n; i++) {
-		const struct model_msg *m = &md->m[i];
-		if (m->kind != MSG_PERSONAL || m->date > md->as_of || !m->n_cp)
-			continue;
-		int8_t init = (int8_t)initiator(md, (uint32_t)i);
-		for (uint32_t c = 0; c < m->n_cp; c++) {
-			if (p->npe == cap) {
-				cap = cap ? cap * 2 : 4096;
-				p->pe = xrealloc(p->pe, cap * sizeof(*p->pe));
-			}
-			p->pe[p->npe++] = (struct pent){md->cp[m->cp_off + c], m->thread, (uint32_t)i,
-							m->dir == DIR_OUTBOUND, init, m->date};
-		}
-	}
-	order_entries(md, p->pe, p->npe);
-	free(p->client_start);
-	p->client_start = xcalloc(md->nclients + 1, sizeof(*p->client_start));
-	for (size_t i = 0, c = 0; c <= md->nclients; c++) {
-		while (i < p->npe && p->pe[i].client < c)
-			i++;
-		p->client_start[c] = i;
-	}
+	/* each computation takes the window it needs */
+	build_entries(md);
 	for (size_t c = 0; c < md->nclients; c++) {
 		struct score *s = &md->clients[c].score;
 		model_score_at(md, (uint32_t)c, md->as_of, s);
@@ -1112,7 +1119,6 @@ void model_drop_mail(struct model *md)
 	free(md->subject);
 	md->subject = NULL;
 	strtab_free(&md->ids);
-	strtab_free(&md->subjects);
 	free(md->msg_of_id);
 	free(md->m);
 	free(md->cp);

@@ -32,12 +32,6 @@ struct model_client {
 struct model_msg {
 	int64_t id;             /* messages.id */
 	int64_t date;
-	enum msg_kind kind;
-	enum msg_direction dir;
-	bool reply_subject;     /* raw subject starts with Re/AW/SV/Antw */
-	bool fwd_subject;       /* raw subject starts with Fw/Fwd */
-	bool has_thread_hdrs;   /* In-Reply-To or References present */
-	bool bounce_per_recipient;
 	uint32_t mid;           /* interned Message-ID */
 	uint32_t parent;        /* In-Reply-To, else the last References id; or NONE */
 	uint32_t subj;          /* interned normalised subject */
@@ -48,6 +42,13 @@ struct model_msg {
 	uint32_t fail_off, n_fail; /* bounce: failed recipients' clients in model.fail */
 	uint32_t to_off, n_to;  /* clients among To, Cc, Bcc (for bounces: every recipient) */
 	uint32_t sender;        /* the client of the From address, or NONE */
+	/* a byte each, after the words: a million messages are 80 MB, not 88 */
+	uint8_t kind;           /* enum msg_kind */
+	uint8_t dir;            /* enum msg_direction */
+	bool reply_subject;     /* raw subject starts with Re/AW/SV/Antw */
+	bool fwd_subject;       /* raw subject starts with Fw/Fwd */
+	bool has_thread_hdrs;   /* In-Reply-To or References present */
+	bool bounce_per_recipient;
 	bool to_me;             /* an identity address is in To (not only Cc) */
 };
 
@@ -56,8 +57,7 @@ struct model {
 	int64_t account;
 	char *account_name;
 	int64_t as_of;
-	struct strtab ids;      /* Message-IDs and referenced ids */
-	struct strtab subjects;
+	struct strtab ids;      /* Message-IDs and referenced ids (sealed after loading) */
 	uint32_t *msg_of_id;    /* per interned id: message index, or NONE (not stored) */
 	struct model_msg *m;
 	size_t n;

@@ -566,6 +566,21 @@ static uint32_t str_hash(const char *s, size_t *ret_len)
 static void strtab_grow(struct strtab *t)
 {
 	size_t n = t->nslots ? t->nslots * 2 : 1024;
+	if (!t->slots) { /* new, or sealed: index every string anew */
+		while (n < (t->n + 1) * 2)
+			n *= 2;
+		t->slots = xcalloc(n, sizeof(*t->slots));
+		t->nslots = n;
+		for (size_t id = 0; id < t->n; id++) {
+			size_t len;
+			uint32_t h = str_hash(t->strs[id], &len);
+			size_t k = h & (n - 1);
+			while (t->slots[k])
+				k = (k + 1) & (n - 1);
+			t->slots[k] = SLOT(h, id);
+		}
+		return;
+	}
 	uint64_t *slots = xcalloc(n, sizeof(*slots));
 	for (size_t i = 0; i < t->nslots; i++) {
 		if (!t->slots[i])
@@ -645,6 +660,13 @@ uint32_t strtab_intern(struct strtab *t, const char *s)
 const char *strtab_str(const struct strtab *t, uint32_t id)
 {
 	return id < t->n ? t->strs[id] : NULL;
+}
+
+void strtab_seal(struct strtab *t)
+{
+	free(t->slots);
+	t->slots = NULL;
+	t->nslots = 0;
 }
 
 void strtab_free(struct strtab *t)
