@@ -10,6 +10,10 @@
 #                UID FETCH 1:* of the usual header fields (From, To, Cc,
 #                Date, Message-ID, In-Reply-To, References, Subject,
 #                List-Id, Auto-Submitted, Precedence)
+#   floor-own    the same, with what rapportd's FETCH asks for instead
+#                (src/imap.c: INTERNALDATE, its header fields, the first
+#                2 KiB of Bcc): how long the server takes to answer
+#                rapport's own question, not a target but where it stands
 #   once         rapportd --once on a fresh database (the first sync)
 #   nochange     rapportd --once again, nothing new on the server
 #   floor-scan   python3: every header block of the two mbox files read
@@ -40,6 +44,10 @@ rd=${RAPPORTD:-$build/src/rapportd} # RAPPORTD: another build to compare
 # the floor's fields: the raw header fetch rapport is measured against
 # (rapport itself fetches a few more, and Bcc only up to 2 KiB)
 FIELDS="FROM TO CC DATE MESSAGE-ID IN-REPLY-TO REFERENCES SUBJECT LIST-ID AUTO-SUBMITTED PRECEDENCE"
+# rapportd's own fields, read off its source so that they cannot drift
+OWN=$(sed -n '/header_fields\[\] = {/,/};/p' "$src/src/imap.c" | grep -o '"[^"]*"' | tr -d '"' |
+	tr '\n' ' ' | sed 's/ $//')
+[ -n "$OWN" ] || { echo "bench: no header fields found in $src/src/imap.c" >&2; exit 1; }
 
 # timed NAME N CMD...: one run under /usr/bin/time, "seconds kB" appended
 # to $out/NAME-N.runs
@@ -59,7 +67,11 @@ cat >"$out/floor.sh" <<'EOS'
 {
 	printf 'a LOGIN liaison secret\r\n'
 	for f in INBOX Sent; do
-		printf 's EXAMINE %s\r\nf UID FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (%s)])\r\n' "$f" "$2"
+		if [ "${4:-}" = own ]; then
+			printf 's EXAMINE %s\r\nf UID FETCH 1:* (UID INTERNALDATE BODY.PEEK[HEADER.FIELDS (%s)] BODY.PEEK[HEADER.FIELDS (BCC)]<0.2048>)\r\n' "$f" "$2"
+		else
+			printf 's EXAMINE %s\r\nf UID FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (%s)])\r\n' "$f" "$2"
+		fi
 	done
 	printf 'z LOGOUT\r\n'
 } | openssl s_client -quiet -connect "127.0.0.1:$1" >"$3" 2>/dev/null
@@ -102,14 +114,16 @@ EOC
 database = "$idb";
 accounts = ( { name = "bench"; identity = ["liaison@univ.example"]; } );
 EOC
-	for step in floor-imap once nochange recompute floor-scan import; do
+	for step in floor-imap floor-own once nochange recompute floor-scan import; do
 		rm -f "$out/$step-$n.runs"
 	done
 	# dovecot builds its caches before anything is timed
 	sh "$out/floor.sh" "$IMAPS_PORT" "$FIELDS" "$out/floor.raw"
+	sh "$out/floor.sh" "$IMAPS_PORT" "$OWN" "$out/own.raw" own
 	r=0
 	while [ $r -lt "$runs" ]; do
 		timed floor-imap "$n" sh "$out/floor.sh" "$IMAPS_PORT" "$FIELDS" "$out/floor.raw"
+		timed floor-own "$n" sh "$out/floor.sh" "$IMAPS_PORT" "$OWN" "$out/own.raw" own
 		rm -f "$db" "$db-wal" "$db-shm"
 		timed once "$n" "$rd" -c "$out/sync-$n.conf" --once
 		timed nochange "$n" "$rd" -c "$out/sync-$n.conf" --once
@@ -120,15 +134,16 @@ EOC
 		r=$((r + 1))
 	done
 	got=$(grep -c '^\* [0-9]* FETCH' "$out/floor.raw" || true)
+	own=$(grep -c '^\* [0-9]* FETCH' "$out/own.raw" || true)
 	stored=$(sqlite3 "$db" 'SELECT count(*) FROM locations')
 	dovecot_down "$dir"
-	echo "$n messages: the floor fetched $got, rapportd --once stored $stored" >&2
+	echo "$n messages: the floor fetched $got, rapportd's own FETCH $own, rapportd --once stored $stored" >&2
 done
 
 # the table, then the verdicts
 printf '%-8s %-10s %9s %9s\n' messages step seconds "RSS MB"
 for n in "$@"; do
-	for step in floor-imap once nochange recompute floor-scan import; do
+	for step in floor-imap floor-own once nochange recompute floor-scan import; do
 		printf '%-8s %-10s %9s %9s\n' "$n" "$step" "$(median "$out/$step-$n.runs")" \
 			"$(maxrss "$out/$step-$n.runs")"
 	done
@@ -148,6 +163,10 @@ for n in "$@"; do
 	[ "$n" -ge 20000 ] &&
 		verdict "first sync at $n: $o s = $(ratio "$o" "$f")x the IMAP floor ($f s); target <= 4x" \
 			"$(le "$(ratio "$o" "$f")" 4)"
+	w=$(median "$out/floor-own-$n.runs")
+	[ "$n" -ge 20000 ] &&
+		printf 'INFO  first sync at %s: %sx the time the server takes to answer rapport'"'"'s own FETCH (%s s)\n' \
+			"$n" "$(ratio "$o" "$w")" "$w"
 	i=$(median "$out/import-$n.runs") s=$(median "$out/floor-scan-$n.runs")
 	[ "$n" -ge 20000 ] && verdict "import at $n: $i s = $(ratio "$i" "$s")x the header scan ($s s); target <= 3x" \
 		"$(le "$(ratio "$i" "$s")" 3)"
@@ -157,6 +176,8 @@ done
 if [ -f "$out/once-20000.runs" ] && [ -f "$out/once-100000.runs" ]; then
 	g=$(ratio "$(median "$out/once-100000.runs")" "$(median "$out/once-20000.runs")")
 	verdict "first sync growth t(100000) / t(20000) = $g; target <= 5.5" "$(le "$g" 5.5)"
+	printf 'INFO  growth of the server'"'"'s answer to that FETCH: %s\n' \
+		"$(ratio "$(median "$out/floor-own-100000.runs")" "$(median "$out/floor-own-20000.runs")")"
 fi
 for step in once import recompute; do
 	lo=999999 hi=0
