@@ -124,6 +124,22 @@ static void interning(void)
 	}
 	CHECK(bad == 0);
 	CHECK(strtab_str(&t, (uint32_t)t.n) == NULL);
+	/* sealed: the strings stay where they were, lookups find nothing,
+	 * and the next intern indexes every string anew */
+	size_t n_before = t.n;
+	strtab_seal(&t);
+	CHECK(t.n == n_before && strtab_str(&t, 2) == first[2]);
+	CHECK(strtab_find(&t, "ab") == STRTAB_NONE);
+	CHECK(strtab_intern(&t, "ab") == 2);
+	CHECK(strtab_intern(&t, "new after the seal") == (uint32_t)n_before);
+	bad = 0;
+	for (int i = 0; i < 200000; i++) {
+		snprintf(buf, sizeof(buf), "<%d.%d@mid.example>", i, i * 7);
+		bad += strtab_find(&t, buf) != (uint32_t)i + 3;
+	}
+	CHECK(bad == 0);
+	CHECK(strtab_find(&t, strtab_str(&t, hid)) == hid &&
+	      strtab_find(&t, strtab_str(&t, hid2)) == hid2);
 	strtab_free(&t);
 	CHECK(t.n == 0 && strtab_find(&t, "a") == STRTAB_NONE);
 	CHECK(strtab_intern(&t, "again") == 0);
