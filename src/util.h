@@ -139,9 +139,9 @@ uint32_t strtab_intern(struct strtab *t, const char *s);
 /* The id of s, or STRTAB_NONE. */
 uint32_t strtab_find(const struct strtab *t, const char *s);
 const char *strtab_str(const struct strtab *t, uint32_t id);
-/* Frees the lookup index (half of a table's memory) when no more lookups
- * are due: the ids and strings stay; strtab_find finds nothing until the
- * next strtab_intern, which rebuilds the index. */
+/* Frees the lookup index (its slots, 16 bytes or more per string) when no
+ * more lookups are due: the ids and strings stay; strtab_find finds
+ * nothing until the next strtab_intern, which rebuilds the index. */
 void strtab_seal(struct strtab *t);
 void strtab_free(struct strtab *t);
 
