@@ -370,16 +370,17 @@ int parsew_start(parsew_fn fn, int timeout_ms, struct parsew **ret)
 	return 0;
 }
 
-/* Where a batch is: jobs before rd are answered; the frame of job wr is
- * written up to woff (a 20-byte head, then the data). The current worker
- * has answered `answered` requests; `seen` is what its counters said when
- * last read, and t0 when the worker last showed progress (an answer, a
- * counter that moved, a request written whole while it had nothing) or 0
- * when it has nothing to do. */
+/* Where a batch is, and in which worker w: jobs before rd are answered;
+ * the frame of job wr is written up to woff (a 20-byte head, then the
+ * data). The current worker has answered w->answered requests; `seen` is
+ * what its counters said when last read, and t0 when the worker last
+ * showed progress (an answer, a counter that moved, a request written
+ * whole while it had nothing) or 0 when it has nothing to do. */
 struct batch {
+	struct parsew *w;
 	struct parsew_job *jobs;
 	size_t n, rd, wr, woff;
-	uint64_t answered, seen_started, seen_done;
+	uint64_t seen_started, seen_done;
 	int64_t t0;
 	struct sbuf in;
 	bool broken;   /* a write failed: the worker is gone */
@@ -405,7 +406,7 @@ static void skip_ahead(struct batch *b, size_t *i)
 static size_t job_of_request(struct batch *b, uint64_t req)
 {
 	size_t i = b->rd;
-	for (uint64_t k = b->answered; i < b->wr && k < req; k++) {
+	for (uint64_t k = b->w->answered; i < b->wr && k < req; k++) {
 		i++;
 		skip_ahead(b, &i);
 	}
@@ -417,12 +418,13 @@ static size_t job_of_request(struct batch *b, uint64_t req)
  * it was sent, finished less than it has already answered, or either went
  * back. Each can move only so often as there are requests, so a worker
  * that only moves them still gets no more than one timeout a request. */
-static bool progress(struct parsew *w, struct batch *b)
+static bool progress(struct batch *b)
 {
-	uint64_t started = atomic_load_explicit(&w->sh->started, memory_order_acquire);
-	uint64_t done = atomic_load_explicit(&w->sh->done, memory_order_acquire);
-	if (done > started || done < b->answered || started > done + 1 ||
-	    (started > b->answered && job_of_request(b, started - 1) == b->n) ||
+	uint64_t answered = b->w->answered;
+	uint64_t started = atomic_load_explicit(&b->w->sh->started, memory_order_acquire);
+	uint64_t done = atomic_load_explicit(&b->w->sh->done, memory_order_acquire);
+	if (done > started || done < answered || started > done + 1 ||
+	    (started > answered && job_of_request(b, started - 1) == b->n) ||
 	    started < b->seen_started || done < b->seen_done)
 		return false;
 	if (started != b->seen_started || done != b->seen_done) {
@@ -439,16 +441,16 @@ static bool progress(struct parsew *w, struct batch *b)
  * new worker again, as do the jobs after. With no job under way, job rd
  * is blamed, as the worker had it last; unless answers were lost, which
  * are sent again once. */
-static void job_failed(struct parsew *w, struct batch *b, int r, bool suspect)
+static void job_failed(struct batch *b, int r, bool suspect)
 {
 	size_t f = b->rd;
-	if (!suspect && progress(w, b)) {
+	if (!suspect && progress(b)) {
 		if (b->seen_started > b->seen_done)
 			f = job_of_request(b, b->seen_done);
-		else if (b->seen_done > b->answered && b->resent != b->rd)
+		else if (b->seen_done > b->w->answered && b->resent != b->rd)
 			f = b->n; /* nobody to blame: all again, this once */
 	}
-	reap(w, true);
+	reap(b->w, true); /* and the count of its answers with it */
 	if (f < b->n) {
 		b->jobs[f].status = r;
 		if (f == b->rd)
@@ -459,7 +461,7 @@ static void job_failed(struct parsew *w, struct batch *b, int r, bool suspect)
 	}
 	b->wr = b->rd;
 	b->woff = 0;
-	b->answered = b->seen_started = b->seen_done = 0;
+	b->seen_started = b->seen_done = 0;
 	b->t0 = 0;
 	b->in.len = 0;
 	b->broken = false;
@@ -535,7 +537,7 @@ static int take_answers(struct batch *b)
 			return -ECHILD;
 		j->status = (int)status;
 		off += 12 + (size_t)blen;
-		b->answered++;
+		b->w->answered++;
 		b->rd++;
 		skip_ahead(b, &b->rd);
 		b->t0 = b->rd < b->wr ? now_ms() : 0;
@@ -547,8 +549,8 @@ static int take_answers(struct batch *b)
 
 void parsew_parse_batch(struct parsew *w, struct parsew_job *jobs, size_t n)
 {
-	struct batch b = {jobs, n, 0, 0, 0, 0, 0, 0, 0, {0}, false, SIZE_MAX};
-	b.answered = b.seen_started = b.seen_done = w->answered;
+	struct batch b = {w, jobs, n, 0, 0, 0, w->answered, w->answered, 0, {0},
+			  false, SIZE_MAX};
 	for (size_t i = 0; i < n; i++) {
 		jobs[i].status = !jobs[i].data ? -EINVAL
 				 : jobs[i].len > UINT32_MAX - 20 ? -E2BIG : 0;
@@ -565,7 +567,6 @@ void parsew_parse_batch(struct parsew *w, struct parsew_job *jobs, size_t n)
 				break;
 			}
 			w->restarts++;
-			b.answered = b.seen_started = b.seen_done = 0;
 		}
 		/* a worker that died takes no more; its answers before the
 		 * message it died on are still to be read, up to the EOF */
@@ -579,14 +580,14 @@ void parsew_parse_batch(struct parsew *w, struct parsew_job *jobs, size_t n)
 			 * timeouts of the message's start) */
 			int64_t left = b.t0 + w->timeout_ms - now_ms();
 			if (left <= 0) {
-				if (!progress(w, &b)) {
-					job_failed(w, &b, -ECHILD, true);
+				if (!progress(&b)) {
+					job_failed(&b, -ECHILD, true);
 					continue;
 				}
 				left = b.t0 + w->timeout_ms - now_ms();
 			}
 			if (left <= 0) {
-				job_failed(w, &b, -ETIMEDOUT, false);
+				job_failed(&b, -ETIMEDOUT, false);
 				continue;
 			}
 			timeout = (int)left;
@@ -604,16 +605,14 @@ void parsew_parse_batch(struct parsew *w, struct parsew_job *jobs, size_t n)
 		if (k < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
 			continue;
 		if (k <= 0) {
-			job_failed(w, &b, -ECHILD, false);
+			job_failed(&b, -ECHILD, false);
 			continue;
 		}
 		b.in.len += (size_t)k;
 		if (take_answers(&b) < 0)
-			job_failed(w, &b, -ECHILD, true);
+			job_failed(&b, -ECHILD, true);
 	}
 	sb_free(&b.in);
-	if (w->fd >= 0)
-		w->answered = b.answered;
 }
 
 int parsew_parse(struct parsew *w, const char *data, size_t len,
