@@ -705,62 +705,6 @@ out:
 
 /* ---- computing --------------------------------------------------------------- */
 
-static int initiator(const struct model *md, uint32_t mi);
-
-static int cmp_thread_msg(const void *a, const void *b)
-{
-	const struct pent *x = a, *y = b;
-	if (x->thread != y->thread)
-		return x->thread < y->thread ? -1 : 1;
-	return x->msg < y->msg ? -1 : x->msg > y->msg;
-}
-
-/* The entries (every personal message up to the as-of instant, once per
- * counterpart client), ordered by client, thread, date and message:
- * counted per client first, so that each is written where it belongs
- * (no copy of them all to sort through); a client's own come in message
- * order, which is date order (model_load), and are then sorted by thread
- * and message. */
-static void build_entries(struct model *md)
-{
-	struct model_priv *p = priv(md);
-	free(p->client_start);
-	free(p->pe);
-	p->client_start = xcalloc(md->nclients + 2, sizeof(*p->client_start));
-	for (size_t i = 0; i < md->n; i++) {
-		const struct model_msg *m = &md->m[i];
-		if (m->kind != MSG_PERSONAL || m->date > md->as_of)
-			continue;
-		for (uint32_t c = 0; c < m->n_cp; c++)
-			p->client_start[md->cp[m->cp_off + c] + 2]++;
-	}
-	for (size_t c = 2; c <= md->nclients + 1; c++)
-		p->client_start[c] += p->client_start[c - 1];
-	/* client_start[c + 1] is now where client c's next entry goes */
-	p->npe = p->client_start[md->nclients + 1];
-	p->pe = xmalloc((p->npe + 1) * sizeof(*p->pe));
-	for (size_t i = 0; i < md->n; i++) {
-		const struct model_msg *m = &md->m[i];
-		if (m->kind != MSG_PERSONAL || m->date > md->as_of || !m->n_cp)
-			continue;
-		int8_t init = (int8_t)initiator(md, (uint32_t)i);
-		for (uint32_t c = 0; c < m->n_cp; c++) {
-			uint32_t ci = md->cp[m->cp_off + c];
-			p->pe[p->client_start[ci + 1]++] = (struct pent){
-				ci, m->thread, (uint32_t)i, m->dir == DIR_OUTBOUND, init, m->date};
-		}
-	}
-	/* client_start[c] is client c's first entry, [nclients] the end */
-	for (size_t c = 0; c < md->nclients; c++) {
-		size_t a = p->client_start[c], n = p->client_start[c + 1] - a;
-		bool sorted = true;
-		for (size_t k = 1; k < n && sorted; k++)
-			sorted = cmp_thread_msg(&p->pe[a + k - 1], &p->pe[a + k]) < 0;
-		if (!sorted)
-			qsort(p->pe + a, n, sizeof(*p->pe), cmp_thread_msg);
-	}
-}
-
 static int cmp_bounce(const void *a, const void *b, void *ud)
 {
 	const struct model *md = ud;
@@ -821,6 +765,66 @@ static int initiator(const struct model *md, uint32_t mi)
 		return INIT_UNKNOWN;
 	}
 	return m->dir == DIR_OUTBOUND ? INIT_LIAISON : INIT_CLIENT;
+}
+
+static int cmp_thread_msg(const void *a, const void *b)
+{
+	const struct pent *x = a, *y = b;
+	if (x->thread != y->thread)
+		return x->thread < y->thread ? -1 : 1;
+	return x->msg < y->msg ? -1 : x->msg > y->msg;
+}
+
+/* Whether message m gives its counterpart clients an entry each. */
+static bool entered(const struct model *md, const struct model_msg *m)
+{
+	return m->kind == MSG_PERSONAL && m->date <= md->as_of && m->n_cp;
+}
+
+/* The entries (every personal message up to the as-of instant, once per
+ * counterpart client), ordered by client, thread, date and message:
+ * counted per client first, so that each is written where it belongs
+ * (no copy of them all to sort through); a client's own come in message
+ * order, which is date order (model_load), and are then sorted by thread
+ * and message. */
+static void build_entries(struct model *md)
+{
+	struct model_priv *p = priv(md);
+	free(p->client_start);
+	free(p->pe);
+	p->client_start = xcalloc(md->nclients + 2, sizeof(*p->client_start));
+	for (size_t i = 0; i < md->n; i++) {
+		const struct model_msg *m = &md->m[i];
+		if (!entered(md, m))
+			continue;
+		for (uint32_t c = 0; c < m->n_cp; c++)
+			p->client_start[md->cp[m->cp_off + c] + 2]++;
+	}
+	for (size_t c = 2; c <= md->nclients + 1; c++)
+		p->client_start[c] += p->client_start[c - 1];
+	/* client_start[c + 1] is now where client c's next entry goes */
+	p->npe = p->client_start[md->nclients + 1];
+	p->pe = xmalloc((p->npe + 1) * sizeof(*p->pe));
+	for (size_t i = 0; i < md->n; i++) {
+		const struct model_msg *m = &md->m[i];
+		if (!entered(md, m))
+			continue;
+		int8_t init = (int8_t)initiator(md, (uint32_t)i);
+		for (uint32_t c = 0; c < m->n_cp; c++) {
+			uint32_t ci = md->cp[m->cp_off + c];
+			p->pe[p->client_start[ci + 1]++] = (struct pent){
+				ci, m->thread, (uint32_t)i, m->dir == DIR_OUTBOUND, init, m->date};
+		}
+	}
+	/* client_start[c] is client c's first entry, [nclients] the end */
+	for (size_t c = 0; c < md->nclients; c++) {
+		size_t a = p->client_start[c], n = p->client_start[c + 1] - a;
+		bool sorted = true;
+		for (size_t k = 1; k < n && sorted; k++)
+			sorted = cmp_thread_msg(&p->pe[a + k - 1], &p->pe[a + k]) < 0;
+		if (!sorted)
+			qsort(p->pe + a, n, sizeof(*p->pe), cmp_thread_msg);
+	}
 }
 
 static void judge(struct model *md, const struct pent *pe, size_t n, int64_t t,
