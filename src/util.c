@@ -563,32 +563,32 @@ static uint32_t str_hash(const char *s, size_t *ret_len)
 #define SLOT_HASH(v) ((uint32_t)((v) >> 32))
 #define SLOT_ID(v) ((uint32_t)(v) - 1)
 
+/* Puts slot value v into the first free slot of its probe sequence. */
+static void place(uint64_t *slots, size_t n, uint64_t v)
+{
+	size_t k = SLOT_HASH(v) & (n - 1);
+	while (slots[k])
+		k = (k + 1) & (n - 1);
+	slots[k] = v;
+}
+
+/* Doubles the index; a table without one (new, or sealed) gets one big
+ * enough for its strings, each hashed anew. */
 static void strtab_grow(struct strtab *t)
 {
 	size_t n = t->nslots ? t->nslots * 2 : 1024;
-	if (!t->slots) { /* new, or sealed: index every string anew */
-		while (n < (t->n + 1) * 2)
-			n *= 2;
-		t->slots = xcalloc(n, sizeof(*t->slots));
-		t->nslots = n;
+	while (n < (t->n + 1) * 2)
+		n *= 2;
+	uint64_t *slots = xcalloc(n, sizeof(*slots));
+	if (t->slots) {
+		for (size_t i = 0; i < t->nslots; i++)
+			if (t->slots[i])
+				place(slots, n, t->slots[i]);
+	} else {
 		for (size_t id = 0; id < t->n; id++) {
 			size_t len;
-			uint32_t h = str_hash(t->strs[id], &len);
-			size_t k = h & (n - 1);
-			while (t->slots[k])
-				k = (k + 1) & (n - 1);
-			t->slots[k] = SLOT(h, id);
+			place(slots, n, SLOT(str_hash(t->strs[id], &len), id));
 		}
-		return;
-	}
-	uint64_t *slots = xcalloc(n, sizeof(*slots));
-	for (size_t i = 0; i < t->nslots; i++) {
-		if (!t->slots[i])
-			continue;
-		size_t k = SLOT_HASH(t->slots[i]) & (n - 1);
-		while (slots[k])
-			k = (k + 1) & (n - 1);
-		slots[k] = t->slots[i];
 	}
 	free(t->slots);
 	t->slots = slots;
