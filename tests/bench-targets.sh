@@ -44,10 +44,13 @@ rd=${RAPPORTD:-$build/src/rapportd} # RAPPORTD: another build to compare
 # the floor's fields: the raw header fetch rapport is measured against
 # (rapport itself fetches a few more, and Bcc only up to 2 KiB)
 FIELDS="FROM TO CC DATE MESSAGE-ID IN-REPLY-TO REFERENCES SUBJECT LIST-ID AUTO-SUBMITTED PRECEDENCE"
-# rapportd's own fields, read off its source so that they cannot drift
+FLOOR="BODY.PEEK[HEADER.FIELDS ($FIELDS)]"
+# what rapportd's FETCH asks for: its header fields, read off its source
+# so that they cannot drift, and the start of Bcc
 OWN=$(sed -n '/header_fields\[\] = {/,/};/p' "$src/src/imap.c" | grep -o '"[^"]*"' | tr -d '"' |
 	tr '\n' ' ' | sed 's/ $//')
 [ -n "$OWN" ] || { echo "bench: no header fields found in $src/src/imap.c" >&2; exit 1; }
+OWN="INTERNALDATE BODY.PEEK[HEADER.FIELDS ($OWN)] BODY.PEEK[HEADER.FIELDS (BCC)]<0.2048>"
 
 # timed NAME N CMD...: one run under /usr/bin/time, "seconds kB" appended
 # to $out/NAME-N.runs
@@ -61,17 +64,13 @@ timed() {
 median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 maxrss() { awk '$2 > m { m = $2 } END { printf "%.1f", m / 1024 }' "$1"; }
 
-# the floor: one TLS session, every command at once, the server's answers
-# counted afterwards
+# floor.sh PORT ITEMS OUT: one TLS session, every command at once, a UID
+# FETCH 1:* of ITEMS per folder; the server's answers counted afterwards
 cat >"$out/floor.sh" <<'EOS'
 {
 	printf 'a LOGIN liaison secret\r\n'
 	for f in INBOX Sent; do
-		if [ "${4:-}" = own ]; then
-			printf 's EXAMINE %s\r\nf UID FETCH 1:* (UID INTERNALDATE BODY.PEEK[HEADER.FIELDS (%s)] BODY.PEEK[HEADER.FIELDS (BCC)]<0.2048>)\r\n' "$f" "$2"
-		else
-			printf 's EXAMINE %s\r\nf UID FETCH 1:* (UID BODY.PEEK[HEADER.FIELDS (%s)])\r\n' "$f" "$2"
-		fi
+		printf 's EXAMINE %s\r\nf UID FETCH 1:* (UID %s)\r\n' "$f" "$2"
 	done
 	printf 'z LOGOUT\r\n'
 } | openssl s_client -quiet -connect "127.0.0.1:$1" >"$3" 2>/dev/null
@@ -118,12 +117,12 @@ EOC
 		rm -f "$out/$step-$n.runs"
 	done
 	# dovecot builds its caches before anything is timed
-	sh "$out/floor.sh" "$IMAPS_PORT" "$FIELDS" "$out/floor.raw"
-	sh "$out/floor.sh" "$IMAPS_PORT" "$OWN" "$out/own.raw" own
+	sh "$out/floor.sh" "$IMAPS_PORT" "$FLOOR" "$out/floor.raw"
+	sh "$out/floor.sh" "$IMAPS_PORT" "$OWN" "$out/own.raw"
 	r=0
 	while [ $r -lt "$runs" ]; do
-		timed floor-imap "$n" sh "$out/floor.sh" "$IMAPS_PORT" "$FIELDS" "$out/floor.raw"
-		timed floor-own "$n" sh "$out/floor.sh" "$IMAPS_PORT" "$OWN" "$out/own.raw" own
+		timed floor-imap "$n" sh "$out/floor.sh" "$IMAPS_PORT" "$FLOOR" "$out/floor.raw"
+		timed floor-own "$n" sh "$out/floor.sh" "$IMAPS_PORT" "$OWN" "$out/own.raw"
 		rm -f "$db" "$db-wal" "$db-shm"
 		timed once "$n" "$rd" -c "$out/sync-$n.conf" --once
 		timed nochange "$n" "$rd" -c "$out/sync-$n.conf" --once
