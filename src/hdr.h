@@ -38,4 +38,16 @@ size_t hdr_block_end(const char *data, size_t len);
  * then *ret_end is the offset just past it. */
 bool hdr_find_end(const char *data, size_t len, size_t *ret_end);
 
+/* Copies the header block data[0..len) to a new buffer with room for
+ * extra more bytes (and a NUL), every field called name (as hdr_parse
+ * finds them) whose unfolded value is longer than limit bytes cut short:
+ * to the raw text of its first limit + 1 value bytes or a few more, up to
+ * one that is not white space, so that hdr_parse reads the cut field as
+ * the first bytes of the whole one and still longer than limit (limit
+ * below HDR_MAX_VALUE). A Bcc of
+ * a whole department costs its first kilobytes, not all of it. *ret_len
+ * is the copy's length. */
+char *hdr_copy_cut(const char *data, size_t len, const char *name, size_t limit, size_t extra,
+		   size_t *ret_len);
+
 #endif

@@ -1,0 +1,190 @@
+/* Unit tests: hdr_copy_cut, the import's cut of a long Bcc. Whatever the
+ * block (folding, white space runs, NULs, bare CRs, garbage lines, lines
+ * longer than HDR_MAX_VALUE, several Bcc fields, more fields than
+ * HDR_MAX_FIELDS), hdr_parse and msg_parse must read the cut copy as they
+ * read the whole block: the same fields, each Bcc longer than the limit
+ * as its own start and still longer, the same addresses and bcc_more. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "hdr.h"
+#include "msg.h"
+#include "util.h"
+
+static uint64_t rng = 0x5eed1234abcdULL;
+
+static unsigned pick(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+/* A run of value bytes an attacker would pick around a cut: addresses,
+ * commas, white space runs, NULs, bare CRs, 8-bit bytes. */
+static void value_bytes(struct sbuf *b, size_t n)
+{
+	static const char *const bits[] = {"a@x.example", ", ", "Ann <ann@y.example>", " ",
+					   "\t", "  \t ", ",", "\"Q, R\" <q@z.example>", "(c)",
+					   "\xc3\xa9", "\r"};
+	while (n > 0) {
+		unsigned k = pick(14);
+		if (k == 11) {
+			sb_addc(b, '\0');
+			n--;
+			continue;
+		}
+		if (k >= 12) {
+			sb_addc(b, (char)('a' + pick(26)));
+			n--;
+			continue;
+		}
+		const char *s = bits[k];
+		size_t len = strlen(s);
+		sb_add(b, s, len < n ? len : n);
+		n -= len < n ? len : n;
+	}
+}
+
+/* A hostile header block: fields called Bcc in every spelling hdr_parse
+ * takes, long and short, folded anyhow, among others and garbage. */
+static void block(struct sbuf *b, bool many_fields)
+{
+	static const char *const names[] = {"Bcc:", "bcc:", "BCC :", "Bcc\t:", "Bcc: ",
+					    "To:", "Cc:", "X-Bcc:", "Bccx:", "Subject:"};
+	const char *eol = pick(2) ? "\r\n" : "\n";
+	sb_add(b, "From: ann@x.example", 19);
+	sb_add(b, eol, strlen(eol));
+	if (many_fields)
+		for (size_t i = 0; i < HDR_MAX_FIELDS; i++) {
+			sb_add(b, "X-F: 1", 6);
+			sb_add(b, eol, strlen(eol));
+		}
+	unsigned nf = 1 + pick(6);
+	for (unsigned f = 0; f < nf; f++) {
+		unsigned k = pick(12);
+		if (k >= 10) { /* a line that is no field, or a stray continuation */
+			sb_add(b, k == 10 ? "garbage line" : " stray", k == 10 ? 12 : 6);
+			sb_add(b, eol, strlen(eol));
+			continue;
+		}
+		sb_add(b, names[k], strlen(names[k]));
+		unsigned lines = pick(5);
+		value_bytes(b, pick(2) ? pick(40) : 500 + pick(3000));
+		for (unsigned l = 0; l < lines; l++) {
+			sb_add(b, eol, strlen(eol));
+			sb_addc(b, pick(2) ? ' ' : '\t');
+			unsigned big = pick(40);
+			if (big == 0) { /* longer than hdr_parse keeps: it drops the line */
+				struct sbuf huge = {0};
+				sb_reserve(&huge, HDR_MAX_VALUE + 10);
+				memset(huge.buf, 'h', HDR_MAX_VALUE + 10);
+				sb_add(b, huge.buf, HDR_MAX_VALUE + 10);
+				sb_free(&huge);
+			} else {
+				value_bytes(b, big < 10 ? pick(4) : pick(1500));
+			}
+		}
+		sb_add(b, eol, strlen(eol));
+	}
+	if (pick(4)) { /* the empty line and a body; else the block just ends */
+		sb_add(b, eol, strlen(eol));
+		sb_add(b, "Bcc: body@x.example, not a field", 32);
+		sb_add(b, eol, strlen(eol));
+	}
+}
+
+static void compare(const char *data, size_t len, size_t limit)
+{
+	size_t clen;
+	char *cut = hdr_copy_cut(data, len, "Bcc", limit, 0, &clen);
+	CHECK(clen <= len);
+	CHECK(cut[clen] == '\0');
+	struct hdr a, b;
+	size_t abody, bbody;
+	hdr_parse(data, len, &a, &abody);
+	hdr_parse(cut, clen, &b, &bbody);
+	CHECK_INT(b.n, a.n);
+	CHECK_INT(b.skipped, a.skipped);
+	CHECK_INT(clen - bbody, len - abody); /* the body as it was */
+	CHECK(memcmp(cut + bbody, data + abody, len - abody) == 0);
+	for (size_t i = 0; i < a.n && i < b.n; i++) {
+		CHECK_STR(b.f[i].name, a.f[i].name);
+		size_t an = strlen(a.f[i].value), bn = strlen(b.f[i].value);
+		if (ascii_strcasecmp(a.f[i].name, "Bcc") == 0 && an > limit) {
+			CHECK(bn > limit && bn <= an);
+			CHECK(memcmp(a.f[i].value, b.f[i].value, bn) == 0);
+			/* what is kept beyond the limit is one byte and white space */
+			size_t ws = 0;
+			for (size_t k = limit; k + 1 < bn; k++)
+				ws += ascii_isspace((unsigned char)b.f[i].value[k]) != 0;
+			CHECK_INT(ws, bn - limit - 1);
+		} else {
+			CHECK_STR(b.f[i].value, a.f[i].value);
+		}
+	}
+	hdr_free(&a);
+	hdr_free(&b);
+	if (limit == MSG_MAX_BCC) {
+		struct msg_src_date src = {DATE_NONE, 0};
+		struct msg ma, mb;
+		int ra = msg_parse(data, len, &src, &ma), rb = msg_parse(cut, clen, &src, &mb);
+		CHECK_INT(rb, ra);
+		if (ra == 0 && rb == 0) {
+			char *x = sl_join(&ma.bcc, ","), *y = sl_join(&mb.bcc, ",");
+			CHECK_STR(y, x);
+			free(x);
+			free(y);
+			CHECK_INT(mb.bcc_more, ma.bcc_more);
+			CHECK_INT(mb.to.n, ma.to.n);
+			CHECK_INT(mb.cc.n, ma.cc.n);
+		}
+		if (ra == 0)
+			msg_free(&ma);
+		if (rb == 0)
+			msg_free(&mb);
+	}
+	free(cut);
+}
+
+int main(void)
+{
+	/* a department's newsletter: 40,000 bytes of Bcc become about 1 KiB */
+	struct sbuf b = {0};
+	sb_add(&b, "From: lib@x.example\r\nBcc: ", 26);
+	while (b.len < 40000)
+		sb_add(&b, "someone.long@dept.example, ", 27);
+	sb_add(&b, "\r\nSubject: news\r\n\r\nbody\r\n", 25);
+	size_t clen;
+	char *cut = hdr_copy_cut(b.buf, b.len, "Bcc", MSG_MAX_BCC, 0, &clen);
+	CHECK(clen < MSG_MAX_BCC + 100);
+	CHECK(strstr(cut, "\r\nSubject: news\r\n\r\nbody\r\n") != NULL);
+	free(cut);
+	compare(b.buf, b.len, MSG_MAX_BCC);
+	sb_free(&b);
+
+	/* nothing to cut: the copy is the block, byte for byte */
+	static const char small[] = "From: a@x.example\nBcc: b@x.example,\n c@x.example\n\nbody";
+	cut = hdr_copy_cut(small, sizeof(small) - 1, "Bcc", MSG_MAX_BCC, 0, &clen);
+	CHECK_INT(clen, sizeof(small) - 1);
+	CHECK_STR(cut, small);
+	free(cut);
+	/* room for what the caller adds */
+	cut = hdr_copy_cut(small, sizeof(small) - 1, "Bcc", 4, 100, &clen);
+	memset(cut + clen, 'x', 100);
+	free(cut);
+
+	for (int i = 0; i < 3000; i++) {
+		b = (struct sbuf){0};
+		block(&b, i % 500 == 7);
+		compare(b.buf, b.len, MSG_MAX_BCC);
+		compare(b.buf, b.len, pick(2) ? pick(8) : pick(3000));
+		sb_free(&b);
+	}
+	return check_done("unit_hdr");
+}
