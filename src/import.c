@@ -242,13 +242,17 @@ static int on_message(void *ud, const struct src_msg *m)
 	else if (m->header_too_large)
 		p->why = REJ_HEADER_LARGE;
 	else {
-		/* the body only for what may be a report, as over IMAP */
-		size_t len = hdr_block_end(m->data, m->len);
-		if (msg_may_be_report(m->data, len))
-			len = m->len;
-		p->data = xmalloc(len + 1);
-		memcpy(p->data, m->data, len);
-		p->data[len] = '\0';
+		/* Bcc and the body only as far as msg_parse reads them, as
+		 * over IMAP: the start of a long Bcc, the body of what may be
+		 * a report */
+		size_t hlen = hdr_block_end(m->data, m->len), len;
+		p->data = hdr_copy_cut(m->data, hlen, "Bcc", MSG_MAX_BCC, 0, &len);
+		if (msg_may_be_report(p->data, len)) {
+			p->data = xrealloc(p->data, len + m->len - hlen + 1);
+			memcpy(p->data + len, m->data + hlen, m->len - hlen);
+			len += m->len - hlen;
+			p->data[len] = '\0';
+		}
 		p->len = len;
 		q->bytes += len;
 	}
