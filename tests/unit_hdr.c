@@ -3,7 +3,8 @@
  * longer than HDR_MAX_VALUE, several Bcc fields, more fields than
  * HDR_MAX_FIELDS), hdr_parse and msg_parse must read the cut copy as they
  * read the whole block: the same fields, each Bcc longer than the limit
- * as its own start and still longer, the same addresses and bcc_more. */
+ * as its own start and still longer, the same addresses and bcc_more.
+ * And msg_may_be_report, which decides what body a message brings. */
 #include "config.h"
 
 #include <stdint.h>
@@ -152,8 +153,48 @@ static void compare(const char *data, size_t len, size_t limit)
 	free(cut);
 }
 
+/* msg_may_be_report as it reads: any of its words, in any case, anywhere */
+static bool report_words(const char *h, size_t n)
+{
+	static const char *const words[] = {"multipart/report", "mailer-daemon", "postmaster"};
+	for (size_t i = 0; i < n; i++)
+		for (size_t w = 0; w < 3; w++) {
+			size_t k = strlen(words[w]);
+			if (i + k <= n && ascii_strncasecmp(h + i, words[w], k) == 0)
+				return true;
+		}
+	return false;
+}
+
+/* The gate of a delivery report's body: the words planted at either end,
+ * cut short, in mixed case, beside look-alikes and 8-bit bytes. */
+static void report_gate(void)
+{
+	static const char *const bits[] = {"multipart/report", "MAILER-daemon", "PostMaster",
+					   "multipart/mixed", "mailer", "postmast", "mu", "po",
+					   "MA", "\xcd\xd5", "\xd0\xcf", "a", " ", "\0"};
+	for (int i = 0; i < 20000; i++) {
+		struct sbuf b = {0};
+		unsigned parts = pick(6);
+		for (unsigned k = 0; k < parts; k++) {
+			const char *s = bits[pick(14)];
+			sb_add(&b, s, *s ? strlen(s) : 1);
+		}
+		size_t n = b.len ? pick((unsigned)b.len + 1) : 0; /* cut anywhere */
+		CHECK_INT(msg_may_be_report(b.buf ? b.buf : "", n),
+			  report_words(b.buf ? b.buf : "", n));
+		sb_free(&b);
+	}
+	CHECK(msg_may_be_report("Content-Type: Multipart/Report;", 31));
+	CHECK(!msg_may_be_report("From: postmaste", 15));
+	CHECK(msg_may_be_report("postmaster", 10));
+	CHECK(!msg_may_be_report("postmaster", 9));
+}
+
 int main(void)
 {
+	report_gate();
+
 	/* a department's newsletter: 40,000 bytes of Bcc become about 1 KiB */
 	struct sbuf b = {0};
 	sb_add(&b, "From: lib@x.example\r\nBcc: ", 26);
