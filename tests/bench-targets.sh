@@ -173,8 +173,9 @@ for n in "$@"; do
 	verdict "no-change --once at $n: $c s; target <= 0.1 s" "$(le "$c" 0.1)"
 done
 # growth only from this run's sizes, not from runs an earlier call left
-case " $* " in *" 20000 "*" 100000 "* | *" 100000 "*" 20000 "*) grew=1 ;; *) grew= ;; esac
-if [ -n "$grew" ]; then
+has() { case " $sizes " in *" $1 "*) return 0 ;; esac; return 1; }
+sizes="$*"
+if has 20000 && has 100000; then
 	g=$(ratio "$(median "$out/once-100000.runs")" "$(median "$out/once-20000.runs")")
 	verdict "first sync growth t(100000) / t(20000) = $g; target <= 5.5" "$(le "$g" 5.5)"
 	printf 'INFO  growth of the server'"'"'s answer to that FETCH: %s\n' \
