@@ -29,7 +29,7 @@ $CC -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	$files $extra "$here/fuzz_$target.c" "$here/memfile.c" -o "$work/fuzz_$target" \
 	$(pkg-config --libs libetpan libconfig gnutls)
 seeds="$here/corpus/$target"
-[ "$target" = msg ] && seeds="$top/tests/parse $top/tests/parse/real"
+[ "$target" = msg ] && seeds="$seeds $top/tests/parse $top/tests/parse/real"
 cd "$work"
 # libconfig's own leak on a syntax error (see tests/lsan.supp)
 export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp"
