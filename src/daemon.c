@@ -154,25 +154,34 @@ static void refresh(struct acct *ac, struct store *st, int64_t *last_full)
 		return;
 	}
 	if (r == 0)
-		log_info("%s: scores of %zu clients recomputed (%zu messages)", ac->a->name,
-			 clients, messages);
+		daemon_log_scored(ac->a->name, clients, messages);
 	ac->unscored = false;
 	if (all)
 		*last_full = now;
 }
 
-/* The process's peak resident set so far, in kB (0 if unknown). */
-static long peak_rss_kb(void)
+/* A size of /proc/self/status in kB ("VmHWM": the peak resident set so
+ * far; "VmRSS": the resident set now), or 0 if unknown. */
+static long status_kb(const char *field)
 {
 	FILE *f = fopen("/proc/self/status", "r");
 	char line[256];
+	size_t n = strlen(field);
 	long kb = 0;
 	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
+		if (strncmp(line, field, n) == 0 && line[n] == ':' &&
+		    sscanf(line + n + 1, "%ld", &kb) == 1)
 			break;
 	if (f)
 		fclose(f);
 	return kb;
+}
+
+/* daemon.h */
+void daemon_log_scored(const char *account, size_t clients, size_t messages)
+{
+	log_info("%s: scores of %zu clients recomputed (%zu messages); resident %ld kB, peak %ld kB",
+		 account, clients, messages, status_kb("VmRSS"), status_kb("VmHWM"));
 }
 
 /* Syncs every folder from the from-th on once. */
@@ -222,7 +231,7 @@ static enum imap_fail connected(struct acct *ac, struct store *st, struct imap *
 		goto out;
 	sync_commands_done(&s);
 	log_debug("%s: sync done, %llu new messages, peak RSS so far %ld kB", ac->a->name,
-		  (unsigned long long)s.stored, peak_rss_kb());
+		  (unsigned long long)s.stored, status_kb("VmHWM"));
 	refresh(ac, st, last_full);
 	if (ac->o->once)
 		goto out;
@@ -709,8 +718,7 @@ int daemon_rescore(struct store *st, const struct conf *c, bool import_only, int
 			log_err("%s: cannot compute scores: %s", a->name, store_errmsg(st));
 			failed++;
 		} else if (r == 0) {
-			log_info("%s: scores of %zu clients recomputed (%zu messages)", a->name,
-				 clients, messages);
+			daemon_log_scored(a->name, clients, messages);
 		}
 	}
 	return failed;

@@ -55,6 +55,10 @@ struct store *daemon_open_store(const struct conf *c, bool sync_roster);
  * Returns how many failed (logged). */
 int daemon_rescore(struct store *st, const struct conf *c, bool import_only, int64_t now);
 
+/* Logs that an account's scores were recomputed, with the process's
+ * resident set now and its peak (a score pass gives back what it took). */
+void daemon_log_scored(const char *account, size_t clients, size_t messages);
+
 /* Runs until SIGTERM or SIGINT (then exits cleanly within seconds,
  * committing the batch in progress), reloading the configuration on
  * SIGHUP (an invalid one is reported and the old one kept). c is the

@@ -129,8 +129,7 @@ static int recompute(struct store *st, const struct conf *c, const char *account
 		log_err("%s: cannot compute the scores of %s: %s", c->database, account,
 			store_errmsg(st));
 	else
-		log_info("%s: scores of %zu clients recomputed (%zu messages)", account, clients,
-			 messages);
+		daemon_log_scored(account, clients, messages);
 	return r;
 }
 
