@@ -7,7 +7,7 @@
 #                             $IMAPS_PORT (implicit TLS), picked free once
 #                             and kept in DIR/ports; "plain": no TLS at all
 #   dovecot_down DIR
-#   dovecot_user DIR NAME PASSWORD
+#   dovecot_user DIR NAME PASSWORD  (to a running instance: returns once it knows the user)
 # Users: liaison/secret and other/other2; an extra user per dovecot_user.
 
 free_port() {
@@ -18,6 +18,17 @@ dovecot_user() {
 	echo "$2:{PLAIN}$3:65534:65534::$1/mail/$2" >>"$1/passwd"
 	mkdir -p "$1/mail/$2/Maildir/cur" "$1/mail/$2/Maildir/new" "$1/mail/$2/Maildir/tmp"
 	chown -R 65534:65534 "$1/mail/$2"
+	# a running dovecot may answer from the file as it was for a moment
+	# (a login right after this failed one time in two): wait until its
+	# auth process knows the user, 10 s at most
+	du_pid=$(cat "$1/run/master.pid" 2>/dev/null) || return 0
+	kill -0 "$du_pid" 2>/dev/null || return 0
+	du_n=0
+	until doveadm -c "$1/dovecot.conf" auth test "$2" "$3" >/dev/null 2>&1; do
+		du_n=$((du_n + 1))
+		[ $du_n -lt 50 ] || { echo "dovecot_user: dovecot does not know $2 after 10 s" >&2; return 1; }
+		sleep 0.2
+	done
 }
 
 # dovecot_write_conf DIR [plain]: "plain" makes an instance without TLS
