@@ -165,7 +165,7 @@ char *hdr_copy_cut(const char *data, size_t len, const char *name, size_t limit,
 		   size_t *ret_len)
 {
 	char *out = xmalloc(len + extra + 1); /* a copy is never longer */
-	size_t o = 0, i = 0, fields = 0, count = 0;
+	size_t o = 0, i = 0, fields = 0, count = 0, name_len = strlen(name);
 	enum { OTHER, COUNTING, DROPPING } state = OTHER;
 	while (i < len) {
 		size_t e, next = line_at(data, len, i, &e);
@@ -188,7 +188,7 @@ char *hdr_copy_cut(const char *data, size_t len, const char *name, size_t limit,
 			state = OTHER;
 			if (fields < HDR_MAX_FIELDS && field_at(line, llen, &nlen, &from)) {
 				fields++;
-				if (nlen == strlen(name) && ascii_strncasecmp(line, name, nlen) == 0) {
+				if (nlen == name_len && ascii_strncasecmp(line, name, nlen) == 0) {
 					state = COUNTING;
 					count = 0;
 				}
