@@ -160,28 +160,27 @@ static void refresh(struct acct *ac, struct store *st, int64_t *last_full)
 		*last_full = now;
 }
 
-/* A size of /proc/self/status in kB ("VmHWM": the peak resident set so
- * far; "VmRSS": the resident set now), or 0 if unknown. */
-static long status_kb(const char *field)
+/* The resident set now and its peak so far, in kB (0 if unknown), from
+ * one read of /proc/self/status. */
+static void rss_kb(long *ret_now, long *ret_peak)
 {
 	FILE *f = fopen("/proc/self/status", "r");
 	char line[256];
-	size_t n = strlen(field);
-	long kb = 0;
+	*ret_now = *ret_peak = 0;
 	while (f && fgets(line, sizeof(line), f))
-		if (strncmp(line, field, n) == 0 && line[n] == ':' &&
-		    sscanf(line + n + 1, "%ld", &kb) == 1)
-			break;
+		if (sscanf(line, "VmHWM: %ld kB", ret_peak) != 1)
+			sscanf(line, "VmRSS: %ld kB", ret_now);
 	if (f)
 		fclose(f);
-	return kb;
 }
 
 /* daemon.h */
 void daemon_log_scored(const char *account, size_t clients, size_t messages)
 {
+	long now, peak;
+	rss_kb(&now, &peak);
 	log_info("%s: scores of %zu clients recomputed (%zu messages); resident %ld kB, peak %ld kB",
-		 account, clients, messages, status_kb("VmRSS"), status_kb("VmHWM"));
+		 account, clients, messages, now, peak);
 }
 
 /* Syncs every folder from the from-th on once. */
@@ -230,8 +229,10 @@ static enum imap_fail connected(struct acct *ac, struct store *st, struct imap *
 	if (f != IMAP_OK)
 		goto out;
 	sync_commands_done(&s);
+	long rss, peak;
+	rss_kb(&rss, &peak);
 	log_debug("%s: sync done, %llu new messages, peak RSS so far %ld kB", ac->a->name,
-		  (unsigned long long)s.stored, status_kb("VmHWM"));
+		  (unsigned long long)s.stored, peak);
 	refresh(ac, st, last_full);
 	if (ac->o->once)
 		goto out;
