@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <gnutls/crypto.h>
@@ -768,8 +769,17 @@ static int prepare_path(const char *path, bool group, char **ret_error)
 	return r;
 }
 
+/* Before SQLite starts: no count of its memory (a lock on every
+ * allocation it makes, and nothing here reads the count). */
+static void sqlite_setup(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_open(const char *path, enum store_mode mode, struct store **ret, char **ret_error)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, sqlite_setup);
 	struct store *st = xcalloc(1, sizeof(*st));
 	bool rw = mode != STORE_RO;
 	int r;
