@@ -201,10 +201,32 @@ struct storing {
 	struct batch b; /* the batch being stored */
 	bool ok;
 	struct task task;
+	unsigned open;  /* batches in the open transaction */
+	uint64_t fresh; /* their new messages */
 };
 
+/* Ends the open transaction, if any. 0, or -EIO with its batches rolled
+ * back (fetched again next time). */
+static int storing_commit(struct storing *x)
+{
+	if (!x->open)
+		return 0;
+	uint64_t fresh = x->fresh;
+	x->open = 0;
+	x->fresh = 0;
+	if (store_commit(x->s->st) < 0) {
+		store_rollback(x->s->st);
+		return -EIO;
+	}
+	x->s->stored += fresh;
+	if (x->ret_new)
+		*x->ret_new += fresh;
+	return 0;
+}
+
 /* Stores one parsed batch and moves the checkpoint to its last UID, in
- * one transaction. */
+ * the transaction of the SYNC_GROUP batches it is one of (the folder's
+ * last ones commit when sync_folder ends). */
 static int store_batch(struct storing *x)
 {
 	struct sync *s = x->s;
@@ -216,8 +238,8 @@ static int store_batch(struct storing *x)
 	size_t n = b->got;
 	struct parsew_job *jobs = b->jobs;
 	const struct strlist *lost = &b->lost;
-	if (store_begin(s->st) < 0)
-		goto fail;
+	if (!x->open && store_begin(s->st) < 0)
+		return -EIO;
 	for (size_t i = 0; i < n; i++) {
 		struct msg rec = jobs[i].msg;
 		char pos[32];
@@ -271,15 +293,15 @@ static int store_batch(struct storing *x)
 					   why);
 	}
 	if (store_folder_set_state(s->st, x->fid, x->uidvalidity, b->checkpoint,
-				   (int64_t)time(NULL)) < 0 ||
-	    store_commit(s->st) < 0)
+				   (int64_t)time(NULL)) < 0)
 		goto fail;
-	s->stored += fresh_count;
-	if (x->ret_new)
-		*x->ret_new += fresh_count;
-	return 0;
+	x->open++;
+	x->fresh += fresh_count;
+	return x->open == SYNC_GROUP ? storing_commit(x) : 0;
 fail:
 	store_rollback(s->st);
+	x->open = 0;
+	x->fresh = 0;
 	return -EIO;
 }
 
@@ -457,7 +479,8 @@ enum imap_fail sync_folder(struct sync *s, const char *folder, uint64_t *ret_new
 	 * and a thread stores batch k-2, each batch with its checkpoint, in
 	 * order */
 	struct batch prev = {0};
-	struct storing sto = {s, fid, folder, inbox, info.uidvalidity, ret_new, {0}, false, {0}};
+	struct storing sto = {.s = s, .fid = fid, .folder = folder, .inbox = inbox,
+			      .uidvalidity = info.uidvalidity, .ret_new = ret_new};
 	for (size_t i = 0; i <= n; i += SYNC_BATCH) {
 		struct batch cur = {0};
 		bool more = i < n && !(s->stop && *s->stop && i > 0);
@@ -498,7 +521,7 @@ enum imap_fail sync_folder(struct sync *s, const char *folder, uint64_t *ret_new
 			*ret_store_error = true;
 		}
 	}
-	if (!store_end(&sto, n))
+	if (!store_end(&sto, n) || storing_commit(&sto) < 0)
 		*ret_store_error = true;
 	if (*ret_store_error)
 		f = IMAP_TEMPORARY;

@@ -1,8 +1,8 @@
 /* sync: brings one account's folders into the store over an open IMAP
  * connection. Per folder the state is UIDVALIDITY and the highest UID
  * stored; a sync fetches only UIDs above it (the first one goes back
- * since_days with UID SEARCH SINCE), in batches that commit together with
- * the UID checkpoint, so a crash or a lost connection never skips nor
+ * since_days with UID SEARCH SINCE), in batches stored together with
+ * the UID checkpoint and committed a few at a time, so a crash or a lost connection never skips nor
  * duplicates a message. The server is untrusted: the checkpoint covers
  * only UIDs that SEARCH listed and that were delivered, are gone (a
  * SEARCH of the missing ones says so), or are quarantined because the
@@ -22,6 +22,11 @@
 #include "store.h"
 
 #define SYNC_BATCH 500
+/* Batches per transaction: a commit writes every page it changed to the
+ * WAL, and new Message-IDs change pages all over their index (a first
+ * sync of 100,000 messages wrote 596 MB committing each batch, 391 MB
+ * committing four at a time). */
+#define SYNC_GROUP 4
 
 /* Progress and findings, reported to the caller, which logs them. */
 struct sync_report {
@@ -56,9 +61,10 @@ enum imap_fail sync_folders(struct sync *s, struct strlist *ret);
 
 /* Syncs one folder. Returns IMAP_OK, or an IMAP failure (what was
  * committed before it stays committed). When the database refuses a
- * write, the batch is rolled back, *ret_store_error is set and the result
- * is IMAP_TEMPORARY. *ret_new (may be NULL) counts the new messages
- * stored. When *stop becomes non-zero, the current batch is committed and
+ * write, the open transaction (SYNC_GROUP batches at most) is rolled back,
+ * *ret_store_error is set and the result is IMAP_TEMPORARY. *ret_new (may
+ * be NULL) counts the new messages committed. Every batch stored is
+ * committed before it returns. When *stop becomes non-zero, the current batch is committed and
  * IMAP_OK comes back early with *ret_interrupted true. */
 enum imap_fail sync_folder(struct sync *s, const char *folder, uint64_t *ret_new,
 			   bool *ret_interrupted, bool *ret_store_error);
