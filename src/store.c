@@ -854,6 +854,23 @@ int store_open(const char *path, enum store_mode mode, struct store **ret, char 
 	return 0;
 }
 
+/* Runs s (tidying up, perhaps after a failure) so that store_errmsg
+ * still says what went wrong before it, if anything did. */
+static void exec_after_error(struct store *st, const char *s)
+{
+	char why[sizeof(st->errmsg)];
+	int code = sqlite3_errcode(st->db) & 0xff;
+	bool keep = st->own_error ||
+		    (code != SQLITE_OK && code != SQLITE_ROW && code != SQLITE_DONE);
+	if (keep)
+		snprintf(why, sizeof(why), "%s", store_errmsg(st));
+	exec(st, s);
+	if (keep) {
+		memcpy(st->errmsg, why, sizeof(why));
+		st->own_error = true;
+	}
+}
+
 void store_close(struct store *st)
 {
 	if (!st)
@@ -868,7 +885,7 @@ void store_bulk_write(struct store *st, bool on)
 {
 	/* SQLite's default 2 MB: a transaction that dirties more spills to
 	 * the WAL page by page and reads the pages back */
-	exec(st, on ? "PRAGMA cache_size = -65536" : "PRAGMA cache_size = -2000");
+	exec_after_error(st, on ? "PRAGMA cache_size = -65536" : "PRAGMA cache_size = -2000");
 }
 
 int store_begin(struct store *st)
@@ -884,7 +901,7 @@ int store_commit(struct store *st)
 void store_rollback(struct store *st)
 {
 	if (!sqlite3_get_autocommit(st->db))
-		exec(st, "ROLLBACK");
+		exec_after_error(st, "ROLLBACK");
 }
 
 int store_account(struct store *st, const char *name, int64_t *ret_id)
