@@ -34,6 +34,8 @@ struct queue {
 /* A batch is parsed while the one before it is stored: the worker and
  * the store each keep a core busy. */
 #define IMPORT_BATCH_BYTES ((size_t)2 << 20)
+/* Batches per transaction: see SYNC_GROUP. */
+#define IMPORT_GROUP 4
 
 struct import {
 	struct store *st;
@@ -52,6 +54,7 @@ struct import {
 	char *folder_name;
 	int64_t folder_id;
 	struct queue filling, parsing; /* parsing: submitted to the worker */
+	unsigned open; /* batches stored in the open transaction */
 };
 
 const char *import_reject_name(enum import_reject r)
@@ -130,11 +133,31 @@ static int reject(struct import *im, const struct pend *p, enum import_reject wh
 	return r;
 }
 
-/* Stores a parsed batch in one transaction. 0, or -EIO with the batch
+/* Ends the open transaction, if any, and reports the totals it makes
+ * true. 0, or -EIO with it rolled back and the totals back to what is
+ * really stored. */
+static int import_commit(struct import *im)
+{
+	if (!im->open)
+		return 0;
+	im->open = 0;
+	if (store_commit(im->st) < 0) {
+		store_rollback(im->st);
+		im->stats = im->committed;
+		return -EIO;
+	}
+	im->committed = im->stats;
+	if (im->report)
+		im->report(im->ud, im->source, NULL, NULL, &im->stats);
+	return 0;
+}
+
+/* Stores a parsed batch in the transaction of the IMPORT_GROUP batches it
+ * is one of (import_commit ends the last ones). 0, or -EIO with the batch
  * rolled back and the totals back to what is really stored. */
 static int store_queue(struct import *im, struct queue *q)
 {
-	int r = q->n ? store_begin(im->st) : 0;
+	int r = q->n && !im->open ? store_begin(im->st) : 0;
 	for (size_t i = 0; i < q->n && r == 0; i++) {
 		const struct pend *p = &q->p[i];
 		struct msg rec = q->jobs[i].msg;
@@ -161,17 +184,15 @@ static int store_queue(struct import *im, struct queue *q)
 		}
 		msg_free(&rec);
 	}
-	if (r == 0 && q->n && store_commit(im->st) < 0)
-		r = -EIO;
+	if (r == 0 && q->n && ++im->open == IMPORT_GROUP)
+		r = import_commit(im);
 	if (r < 0) {
-		store_rollback(im->st);
+		store_rollback(im->st); /* none open (BEGIN failed): a no-op */
+		im->open = 0;
 		im->stats = im->committed;
 		queue_clear(q);
 		return -EIO;
 	}
-	im->committed = im->stats;
-	if (q->n && im->report)
-		im->report(im->ud, im->source, NULL, NULL, &im->stats);
 	queue_clear(q);
 	return 0;
 }
@@ -212,7 +233,8 @@ static int drain(struct import *im)
 		int f = store_queue(im, &im->filling);
 		r = r < 0 ? r : f;
 	}
-	return r;
+	int c = import_commit(im);
+	return r < 0 ? r : c;
 }
 
 static int on_message(void *ud, const struct src_msg *m)
@@ -284,6 +306,9 @@ int import_path(struct import *im, const char *path, const char *folder)
 		parsew_wait(im->w);
 		queue_clear(&im->parsing);
 		queue_clear(&im->filling);
+		/* the read failed, or a write outside a batch: what the open
+		 * transaction holds is kept if it can be */
+		import_commit(im);
 		im->stats = im->committed;
 		return r;
 	}

@@ -321,8 +321,9 @@ static int do_import(const struct conf *c, const char *account, const char *fold
 				log_err("%s: not a regular file (a FIFO, device or socket): skipped",
 					paths[i]);
 			else if (r == -EIO)
-				log_err("%s: database error, this file's last batch was not "
-					"stored: %s", paths[i], store_errmsg(st));
+				log_err("%s: database error, what was read since the last "
+					"commit was not stored (the totals below say what "
+					"was): %s", paths[i], store_errmsg(st));
 			else
 				log_err("%s: %s", paths[i], strerror(-r));
 		}
