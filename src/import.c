@@ -34,8 +34,6 @@ struct queue {
 /* A batch is parsed while the one before it is stored: the worker and
  * the store each keep a core busy. */
 #define IMPORT_BATCH_BYTES ((size_t)2 << 20)
-/* Batches per transaction: see SYNC_GROUP. */
-#define IMPORT_GROUP 4
 
 struct import {
 	struct store *st;
@@ -54,7 +52,6 @@ struct import {
 	char *folder_name;
 	int64_t folder_id;
 	struct queue filling, parsing; /* parsing: submitted to the worker */
-	unsigned open; /* batches stored in the open transaction */
 };
 
 const char *import_reject_name(enum import_reject r)
@@ -133,31 +130,27 @@ static int reject(struct import *im, const struct pend *p, enum import_reject wh
 	return r;
 }
 
-/* Ends the open transaction, if any, and reports the totals it makes
- * true. 0, or -EIO with it rolled back and the totals back to what is
- * really stored. */
-static int import_commit(struct import *im)
+/* What a store_group_* call returned: committed (c > 0), the totals are
+ * true and reported; failed, they go back to what is really stored. 0 or
+ * -EIO. */
+static int committed(struct import *im, int c)
 {
-	if (!im->open)
-		return 0;
-	im->open = 0;
-	if (store_commit(im->st) < 0) {
-		store_rollback(im->st);
+	if (c > 0) {
+		im->committed = im->stats;
+		if (im->report)
+			im->report(im->ud, im->source, NULL, NULL, &im->stats);
+	} else if (c < 0) {
 		im->stats = im->committed;
-		return -EIO;
 	}
-	im->committed = im->stats;
-	if (im->report)
-		im->report(im->ud, im->source, NULL, NULL, &im->stats);
-	return 0;
+	return c < 0 ? -EIO : 0;
 }
 
-/* Stores a parsed batch in the transaction of the IMPORT_GROUP batches it
- * is one of (import_commit ends the last ones). 0, or -EIO with the batch
- * rolled back and the totals back to what is really stored. */
+/* Stores a parsed batch in the transaction of the STORE_GROUP batches it
+ * is one of (drain commits the last ones). 0, or -EIO with the
+ * transaction rolled back and the totals back to what is really stored. */
 static int store_queue(struct import *im, struct queue *q)
 {
-	int r = q->n && !im->open ? store_begin(im->st) : 0;
+	int r = q->n ? store_group_begin(im->st) : 0;
 	for (size_t i = 0; i < q->n && r == 0; i++) {
 		const struct pend *p = &q->p[i];
 		struct msg rec = q->jobs[i].msg;
@@ -184,17 +177,14 @@ static int store_queue(struct import *im, struct queue *q)
 		}
 		msg_free(&rec);
 	}
-	if (r == 0 && q->n && ++im->open == IMPORT_GROUP)
-		r = import_commit(im);
+	if (r == 0 && q->n)
+		r = committed(im, store_group_end(im->st));
 	if (r < 0) {
 		store_rollback(im->st); /* none open (BEGIN failed): a no-op */
-		im->open = 0;
-		im->stats = im->committed;
-		queue_clear(q);
-		return -EIO;
+		r = committed(im, -EIO);
 	}
 	queue_clear(q);
-	return 0;
+	return r;
 }
 
 static void queue_submit(struct import *im, struct queue *q)
@@ -233,7 +223,7 @@ static int drain(struct import *im)
 		int f = store_queue(im, &im->filling);
 		r = r < 0 ? r : f;
 	}
-	int c = import_commit(im);
+	int c = committed(im, store_group_commit(im->st));
 	return r < 0 ? r : c;
 }
 
@@ -308,7 +298,7 @@ int import_path(struct import *im, const char *path, const char *folder)
 		queue_clear(&im->filling);
 		/* the read failed, or a write outside a batch: what the open
 		 * transaction holds is kept if it can be */
-		import_commit(im);
+		committed(im, store_group_commit(im->st));
 		im->stats = im->committed;
 		return r;
 	}

@@ -402,6 +402,7 @@ struct store {
 	sqlite3_stmt *st[S_N];
 	char errmsg[512];
 	bool own_error; /* errmsg says what went wrong, not SQLite (until the next statement) */
+	unsigned grouped; /* batches in the open group transaction */
 };
 
 /* Which of the database, its WAL and its directory this process may not
@@ -900,8 +901,31 @@ int store_commit(struct store *st)
 
 void store_rollback(struct store *st)
 {
+	st->grouped = 0;
 	if (!sqlite3_get_autocommit(st->db))
 		exec_after_error(st, "ROLLBACK");
+}
+
+int store_group_begin(struct store *st)
+{
+	return st->grouped ? 0 : store_begin(st);
+}
+
+int store_group_commit(struct store *st)
+{
+	if (!st->grouped)
+		return 0;
+	st->grouped = 0;
+	if (store_commit(st) < 0) {
+		store_rollback(st);
+		return -EIO;
+	}
+	return 1;
+}
+
+int store_group_end(struct store *st)
+{
+	return ++st->grouped == STORE_GROUP ? store_group_commit(st) : 0;
 }
 
 int store_account(struct store *st, const char *name, int64_t *ret_id)

@@ -64,6 +64,20 @@ void store_bulk_write(struct store *st, bool on);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 
+/* Batches of mail grouped STORE_GROUP to a transaction: a commit writes
+ * every page it changed to the WAL, and new Message-IDs change pages all
+ * over their index (a first sync of 100,000 messages wrote 596 MB
+ * committing each batch of 500, 391 MB committing four at a time).
+ * store_group_begin opens a transaction unless one is open (0 or -EIO);
+ * store_group_end counts a stored batch and commits at STORE_GROUP;
+ * store_group_commit commits what is open. Both return 1 when they
+ * committed, 0 when nothing was committed, -EIO when the commit failed
+ * (then rolled back). store_rollback drops the group too. */
+#define STORE_GROUP 4
+int store_group_begin(struct store *st);
+int store_group_end(struct store *st);
+int store_group_commit(struct store *st);
+
 /* The id of the account / folder of that name, created if new. role is
  * "inbox", "sent" or "" and is updated when given non-empty. 0 or -EIO. */
 int store_account(struct store *st, const char *name, int64_t *ret_id);

@@ -201,31 +201,26 @@ struct storing {
 	struct batch b; /* the batch being stored */
 	bool ok;
 	struct task task;
-	unsigned open;  /* batches in the open transaction */
-	uint64_t fresh; /* their new messages */
+	uint64_t fresh; /* new messages of the open transaction */
 };
 
-/* Ends the open transaction, if any. 0, or -EIO with its batches rolled
- * back (fetched again next time). */
-static int storing_commit(struct storing *x)
+/* What a store_group_* call returned: committed (c > 0), the new messages
+ * count; failed, they are not stored (fetched again next time). 0 or
+ * -EIO. */
+static int committed(struct storing *x, int c)
 {
-	if (!x->open)
-		return 0;
-	uint64_t fresh = x->fresh;
-	x->open = 0;
-	x->fresh = 0;
-	if (store_commit(x->s->st) < 0) {
-		store_rollback(x->s->st);
-		return -EIO;
+	if (c > 0) {
+		x->s->stored += x->fresh;
+		if (x->ret_new)
+			*x->ret_new += x->fresh;
 	}
-	x->s->stored += fresh;
-	if (x->ret_new)
-		*x->ret_new += fresh;
-	return 0;
+	if (c != 0)
+		x->fresh = 0;
+	return c < 0 ? -EIO : 0;
 }
 
 /* Stores one parsed batch and moves the checkpoint to its last UID, in
- * the transaction of the SYNC_GROUP batches it is one of (the folder's
+ * the transaction of the STORE_GROUP batches it is one of (the folder's
  * last ones commit when sync_folder ends). */
 static int store_batch(struct storing *x)
 {
@@ -238,7 +233,7 @@ static int store_batch(struct storing *x)
 	size_t n = b->got;
 	struct parsew_job *jobs = b->jobs;
 	const struct strlist *lost = &b->lost;
-	if (!x->open && store_begin(s->st) < 0)
+	if (store_group_begin(s->st) < 0)
 		return -EIO;
 	for (size_t i = 0; i < n; i++) {
 		struct msg rec = jobs[i].msg;
@@ -295,14 +290,11 @@ static int store_batch(struct storing *x)
 	if (store_folder_set_state(s->st, x->fid, x->uidvalidity, b->checkpoint,
 				   (int64_t)time(NULL)) < 0)
 		goto fail;
-	x->open++;
 	x->fresh += fresh_count;
-	return x->open == SYNC_GROUP ? storing_commit(x) : 0;
+	return committed(x, store_group_end(s->st));
 fail:
 	store_rollback(s->st);
-	x->open = 0;
-	x->fresh = 0;
-	return -EIO;
+	return committed(x, -EIO);
 }
 
 static void *store_thread(void *arg)
@@ -521,7 +513,7 @@ enum imap_fail sync_folder(struct sync *s, const char *folder, uint64_t *ret_new
 			*ret_store_error = true;
 		}
 	}
-	if (!store_end(&sto, n) || storing_commit(&sto) < 0)
+	if (!store_end(&sto, n) || committed(&sto, store_group_commit(s->st)) < 0)
 		*ret_store_error = true;
 	if (*ret_store_error)
 		f = IMAP_TEMPORARY;

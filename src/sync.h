@@ -2,8 +2,8 @@
  * connection. Per folder the state is UIDVALIDITY and the highest UID
  * stored; a sync fetches only UIDs above it (the first one goes back
  * since_days with UID SEARCH SINCE), in batches stored together with
- * the UID checkpoint and committed a few at a time, so a crash or a lost connection never skips nor
- * duplicates a message. The server is untrusted: the checkpoint covers
+ * the UID checkpoint and committed STORE_GROUP at a time, so a crash or
+ * a lost connection never skips nor duplicates a message. The server is untrusted: the checkpoint covers
  * only UIDs that SEARCH listed and that were delivered, are gone (a
  * SEARCH of the missing ones says so), or are quarantined because the
  * server listed them but would not deliver them twice over; UIDNEXT only
@@ -22,11 +22,6 @@
 #include "store.h"
 
 #define SYNC_BATCH 500
-/* Batches per transaction: a commit writes every page it changed to the
- * WAL, and new Message-IDs change pages all over their index (a first
- * sync of 100,000 messages wrote 596 MB committing each batch, 391 MB
- * committing four at a time). */
-#define SYNC_GROUP 4
 
 /* Progress and findings, reported to the caller, which logs them. */
 struct sync_report {
@@ -61,11 +56,12 @@ enum imap_fail sync_folders(struct sync *s, struct strlist *ret);
 
 /* Syncs one folder. Returns IMAP_OK, or an IMAP failure (what was
  * committed before it stays committed). When the database refuses a
- * write, the open transaction (SYNC_GROUP batches at most) is rolled back,
- * *ret_store_error is set and the result is IMAP_TEMPORARY. *ret_new (may
- * be NULL) counts the new messages committed. Every batch stored is
- * committed before it returns. When *stop becomes non-zero, the current batch is committed and
- * IMAP_OK comes back early with *ret_interrupted true. */
+ * write, the open transaction (STORE_GROUP batches at most) is rolled
+ * back, *ret_store_error is set and the result is IMAP_TEMPORARY. *ret_new
+ * (may be NULL) counts the new messages committed. Every batch stored is
+ * committed before it returns. When *stop becomes non-zero, the current
+ * batch is committed and IMAP_OK comes back early with *ret_interrupted
+ * true. */
 enum imap_fail sync_folder(struct sync *s, const char *folder, uint64_t *ret_new,
 			   bool *ret_interrupted, bool *ret_store_error);
 
