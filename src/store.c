@@ -830,8 +830,11 @@ int store_open(const char *path, enum store_mode mode, struct store **ret, char 
 		}
 	} else {
 		/* the CLI reads whole tables: map the file rather than read it
-		 * page by page */
-		exec(st, "PRAGMA mmap_size = 268435456");
+		 * page by page into a cache of its own, all of it (SQLite caps
+		 * this at its build's limit): pages past a smaller mapping, where
+		 * the scores written last lie in a large database, cost a pread
+		 * and a copy each */
+		exec(st, "PRAGMA mmap_size = 1099511627776");
 		exec(st, "PRAGMA cache_size = -32768");
 		int64_t v = 0;
 		sqlite3_stmt *q = NULL;
