@@ -146,13 +146,21 @@ static const char *const migrations[] = {
 	 * index holds it instead of 20 columns, and a listing reads one
 	 * value per row, not 20 */
 	"ALTER TABLE scores ADD COLUMN brief BLOB;",
+	/* 6 -> 7: the columns of the weak list's WHERE in its index too:
+	 * SQLite (3.40, Debian 12's) reads them to test each row even of a
+	 * partial index whose own WHERE is the same, so without them every row
+	 * of the list was a seek into the table */
+	"DROP INDEX scores_weak_list;"
+	"CREATE INDEX scores_weak_list ON scores(tie_strength, out_weight DESC, client_name,"
+	" account_id, department, as_of, brief, phase, class, one_sided)"
+	" WHERE phase <> 'dormant' AND (class = 'weak' OR one_sided);",
 };
 /* A score's brief: the fields of SCORE_COLS_BRIEF in one value, a
  * version byte and then, little-endian, 4 doubles, 10 32-bit integers, 4
  * bytes (class, one-sided, phase, trend) and 2 64-bit dates. */
 enum { BRIEF_VERSION = 1, BRIEF_BYTES = 1 + 4 * 8 + 10 * 4 + 4 + 2 * 8 };
 
-/* after brief_from_columns */
+/* after brief_from_columns (schema 7 then adds the WHERE's columns) */
 static const char brief_index[] =
 	"DROP INDEX scores_weak_list;"
 	"CREATE INDEX scores_weak_list ON scores(tie_strength, out_weight DESC, client_name,"

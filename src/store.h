@@ -12,7 +12,7 @@
 #include "msg.h"
 #include "score.h"
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 struct store;
 

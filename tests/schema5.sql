@@ -1,4 +1,4 @@
--- Turns a rapport database of schema 6 back into schema 5 (no brief: the
+-- Turns a rapport database of schema 6 or 7 back into schema 5 (no brief: the
 -- weak list's index holds the 20 columns it stands for), keeping its
 -- data: the tests make an "old" database this way and let rapportd
 -- migrate it again.
