@@ -142,11 +142,13 @@ static const char *const migrations[] = {
 	/* and the age of its oldest scores, at every start */
 	"CREATE INDEX scores_computed ON scores(account_id, computed_at);",
 	/* 5 -> 6: what the tables show of a score also in one value, brief
-	 * (see brief_pack), filled by brief_from_columns: the weak list's
-	 * index holds it instead of 20 columns, and a listing reads one
-	 * value per row, not 20 */
+	 * (see brief_pack), filled by brief_from_columns: a listing reads one
+	 * value per row, not 20 (and from schema 7 the weak list's index
+	 * holds it instead of the 20 columns) */
 	"ALTER TABLE scores ADD COLUMN brief BLOB;",
-	/* 6 -> 7: the columns of the weak list's WHERE in its index too:
+	/* 6 -> 7: the weak list's index with the brief in place of the
+	 * columns it stands for (an upgrade from schema 5 arrives with
+	 * those), and the columns of its WHERE too:
 	 * SQLite (3.40, Debian 12's) reads them to test each row even of a
 	 * partial index whose own WHERE is the same, so without them every row
 	 * of the list was a seek into the table */
@@ -160,12 +162,6 @@ static const char *const migrations[] = {
  * bytes (class, one-sided, phase, trend) and 2 64-bit dates. */
 enum { BRIEF_VERSION = 1, BRIEF_BYTES = 1 + 4 * 8 + 10 * 4 + 4 + 2 * 8 };
 
-/* after brief_from_columns (schema 7 then adds the WHERE's columns) */
-static const char brief_index[] =
-	"DROP INDEX scores_weak_list;"
-	"CREATE INDEX scores_weak_list ON scores(tie_strength, out_weight DESC, client_name,"
-	" account_id, department, as_of, brief)"
-	" WHERE phase <> 'dormant' AND (class = 'weak' OR one_sided);";
 
 /* The views that stand for schema 4's tables recipients and refs. */
 static const char lists_views[] =
@@ -581,8 +577,8 @@ static int lists_from_rows(struct store *st)
 static int score_read(sqlite3_stmt *q, int i, bool brief, struct score *s);
 static void brief_pack(const struct score *s, unsigned char *out);
 
-/* Schema 6: each score's brief from its columns, then the weak list's
- * index with the brief in place of the columns. */
+/* Schema 6: each score's brief from its columns (the weak list's index
+ * keeps the columns until schema 7 puts the brief in their place). */
 static int brief_from_columns(struct store *st)
 {
 	sqlite3_stmt *q = NULL, *up = NULL;
@@ -606,7 +602,7 @@ static int brief_from_columns(struct store *st)
 		r = -EIO;
 	sqlite3_finalize(q);
 	sqlite3_finalize(up);
-	return r == 0 ? exec(st, brief_index) : r;
+	return r;
 }
 
 static int migrate(struct store *st, char **ret_error)
