@@ -76,36 +76,37 @@ static bool field_at(const char *line, size_t llen, size_t *ret_nlen, size_t *re
 	return true;
 }
 
-static void add_field(struct hdr *h, size_t *cap, const char *name, size_t nlen,
-		      struct sbuf *val)
+/* A field's value as hdr_parse keeps it: trailing white space trimmed,
+ * NULs made spaces so C-string APIs (libetpan's parsers among them) see
+ * the whole value. */
+static char *value_of(struct sbuf *val)
 {
-	if (h->n == *cap) {
-		*cap = *cap ? *cap * 2 : 32;
-		h->f = xrealloc(h->f, *cap * sizeof(*h->f));
-	}
-	/* trim trailing white space; NULs become spaces so C-string APIs
-	 * (libetpan's parsers among them) see the whole value */
 	while (val->len && ascii_isspace((unsigned char)val->buf[val->len - 1]))
 		val->len--;
 	char *v = xstrndup(val->len ? val->buf : "", val->len);
 	for (size_t i = 0; i < val->len; i++)
 		if (v[i] == '\0')
 			v[i] = ' ';
-	h->f[h->n].name = xstrndup(name, nlen);
-	h->f[h->n].value = v;
-	h->n++;
+	return v;
 }
 
-void hdr_parse(const char *data, size_t len, struct hdr *ret, size_t *ret_body)
-{
-	struct hdr h = {0};
-	size_t cap = 0, i = 0;
-	const char *name = NULL;
-	size_t nlen = 0;
-	struct sbuf val = {0};
-	bool have = false;
+/* Called with each field in turn (its name as written, its unfolded
+ * value so far untrimmed); returns false to stop the scan. */
+typedef bool (*field_fn)(void *ud, const char *name, size_t nlen, struct sbuf *val);
 
-	while (i < len) {
+/* The one reading of a header block that hdr_parse and hdr_value share:
+ * fields up to HDR_MAX_FIELDS, values up to HDR_MAX_VALUE, continuation
+ * lines unfolded. Returns the offset just past the block's empty line
+ * (or len); *ret_skipped counts lines that were neither a field nor a
+ * continuation. */
+static size_t scan(const char *data, size_t len, field_fn fn, void *ud, size_t *ret_skipped)
+{
+	size_t i = 0, nf = 0, skipped = 0, nlen = 0;
+	const char *name = NULL;
+	struct sbuf val = {0};
+	bool have = false, go = true;
+
+	while (go && i < len) {
 		size_t e, next = line_at(data, len, i, &e);
 		if (e == i) { /* empty line: end of header */
 			i = next;
@@ -117,29 +118,79 @@ void hdr_parse(const char *data, size_t len, struct hdr *ret, size_t *ret_body)
 			if (have && val.len + llen <= HDR_MAX_VALUE)
 				sb_add(&val, line, llen); /* unfold: drop the line break */
 			else if (!have)
-				h.skipped++;
+				skipped++;
 		} else {
 			if (have)
-				add_field(&h, &cap, name, nlen, &val);
+				go = fn(ud, name, nlen, &val);
 			have = false;
-			if (h.n < HDR_MAX_FIELDS && field_at(line, llen, &nlen, &v)) {
+			if (go && nf < HDR_MAX_FIELDS && field_at(line, llen, &nlen, &v)) {
 				name = line;
+				nf++;
 				sb_reset(&val);
 				size_t vn = llen - v;
 				sb_add(&val, line + v, vn > HDR_MAX_VALUE ? HDR_MAX_VALUE : vn);
 				have = true;
-			} else {
-				h.skipped++;
+			} else if (go) {
+				skipped++;
 			}
 		}
 		i = next;
 	}
-	if (have)
-		add_field(&h, &cap, name, nlen, &val);
+	if (have && go)
+		fn(ud, name, nlen, &val);
 	sb_free(&val);
+	if (ret_skipped)
+		*ret_skipped = skipped;
+	return i;
+}
+
+struct collect {
+	struct hdr h;
+	size_t cap;
+};
+
+static bool add_field(void *ud, const char *name, size_t nlen, struct sbuf *val)
+{
+	struct collect *c = ud;
+	if (c->h.n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 32;
+		c->h.f = xrealloc(c->h.f, c->cap * sizeof(*c->h.f));
+	}
+	c->h.f[c->h.n].name = xstrndup(name, nlen);
+	c->h.f[c->h.n].value = value_of(val);
+	c->h.n++;
+	return true;
+}
+
+void hdr_parse(const char *data, size_t len, struct hdr *ret, size_t *ret_body)
+{
+	struct collect c = {0};
+	size_t body = scan(data, len, add_field, &c, &c.h.skipped);
 	if (ret_body)
-		*ret_body = i;
-	*ret = h;
+		*ret_body = body;
+	*ret = c.h;
+}
+
+struct find {
+	const char *name;
+	size_t nlen;
+	char *value;
+};
+
+static bool find_field(void *ud, const char *name, size_t nlen, struct sbuf *val)
+{
+	struct find *f = ud;
+	if (nlen != f->nlen || ascii_strncasecmp(name, f->name, nlen) != 0)
+		return true;
+	f->value = value_of(val);
+	return false;
+}
+
+char *hdr_value(const char *data, size_t len, const char *name)
+{
+	struct find f = {name, strlen(name), NULL};
+	scan(data, len, find_field, &f, NULL);
+	return f.value;
 }
 
 void hdr_free(struct hdr *h)

@@ -31,6 +31,12 @@ void hdr_free(struct hdr *h);
 /* The value of the first field named name (ASCII case-insensitive), or NULL. */
 const char *hdr_get(const struct hdr *h, const char *name);
 
+/* The value of the first field named name (ASCII case-insensitive) in
+ * the header block data[0..len), exactly as hdr_get() would find it after
+ * hdr_parse(), without splitting the rest; NULL if there is none. The
+ * caller frees it. */
+char *hdr_value(const char *data, size_t len, const char *name);
+
 /* Where the header block ends: the offset of the body (just past the empty
  * line), or len when there is no empty line. */
 size_t hdr_block_end(const char *data, size_t len);

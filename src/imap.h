@@ -94,19 +94,21 @@ enum imap_fail imap_search_present(struct imap *im, const uint32_t *uids, size_t
 				   uint32_t **ret_uids, size_t *ret_n);
 
 /* One fetched message: its header fields (and, for a possible bounce, the
- * start of its body appended after the empty line), INTERNALDATE. */
+ * start of its body appended after the empty line), and INTERNALDATE if
+ * its Date field gives no date. */
 struct imap_msg {
 	uint32_t uid;
-	int64_t internal_date; /* 0 if the server sent none */
+	int64_t internal_date; /* 0 if not asked for or the server sent none */
 	char *data;
 	size_t len;
 	bool bounce_body;      /* data holds body bytes after the header */
 	bool bcc;              /* the Bcc section is in data */
 };
 /* Fetches uids[0..n) (ascending, no repeats: the header fields rapport
- * reads, at most MSG_MAX_HEADER + 1 bytes of them, and INTERNALDATE) as
- * the response streams in; then, for those that look like bounces, the
- * first MSG_MAX_BODY_SCAN bytes of their body. *ret is an array of n
+ * reads, at most MSG_MAX_HEADER + 1 bytes of them) as the response
+ * streams in; then, for those that look like bounces, the first
+ * MSG_MAX_BODY_SCAN bytes of their body; then INTERNALDATE of those whose
+ * Date field gives no date (msg_header_dated). *ret is an array of n
  * entries at most, in UID order, one per UID asked for that the server
  * answered with header data: answers for other UIDs, repeated answers
  * and FETCH responses without header data are ignored (a UID asked for

@@ -555,6 +555,16 @@ static void collect_refs(const char *v, struct strlist *out)
 	}
 }
 
+/* msg.h */
+bool msg_header_dated(const char *h, size_t n)
+{
+	char *v = hdr_value(h, n, "Date");
+	int64_t t;
+	bool ok = parse_date(v, &t) == 0;
+	free(v);
+	return ok;
+}
+
 /* The date of the top Received header: what follows its last ';'. */
 static int received_date(const struct hdr *h, int64_t *ret)
 {

@@ -118,6 +118,11 @@ enum msg_direction msg_direction(const struct msg *m, const struct strlist *iden
  * sync fetches no other body, an import passes on no other. */
 bool msg_may_be_report(const char *h, size_t n);
 
+/* Whether the Date field of a header block gives the message its date, as
+ * msg_parse reads it; if not, the source's date stands in (DOMAIN.md §3),
+ * so a source asks for that date only when this says false. */
+bool msg_header_dated(const char *h, size_t n);
+
 /* A subject or display name as stored: RFC 2047 encoded words decoded
  * (libetpan's phrase decoding: words joined by single spaces), bytes that
  * are not UTF-8 read as ISO-8859-1, made valid UTF-8. Caller frees. */

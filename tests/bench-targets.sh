@@ -11,8 +11,9 @@
 #                Date, Message-ID, In-Reply-To, References, Subject,
 #                List-Id, Auto-Submitted, Precedence)
 #   floor-own    the same, with what rapportd's FETCH asks for instead
-#                (src/imap.c: INTERNALDATE, its header fields, the first
-#                2 KiB of Bcc): how long the server takes to answer
+#                (src/imap.c: its header fields, the first 2 KiB of Bcc;
+#                INTERNALDATE only of a message without a usable Date,
+#                none here): how long the server takes to answer
 #                rapport's own question, not a target but where it stands
 #   once         rapportd --once on a fresh database (the first sync)
 #   nochange     rapportd --once again, nothing new on the server
@@ -50,7 +51,7 @@ FLOOR="BODY.PEEK[HEADER.FIELDS ($FIELDS)]"
 OWN=$(sed -n '/header_fields\[\] = {/,/};/p' "$src/src/imap.c" | grep -o '"[^"]*"' | tr -d '"' |
 	tr '\n' ' ' | sed 's/ $//')
 [ -n "$OWN" ] || { echo "bench: no header fields found in $src/src/imap.c" >&2; exit 1; }
-OWN="INTERNALDATE BODY.PEEK[HEADER.FIELDS ($OWN)] BODY.PEEK[HEADER.FIELDS (BCC)]<0.2048>"
+OWN="BODY.PEEK[HEADER.FIELDS ($OWN)] BODY.PEEK[HEADER.FIELDS (BCC)]<0.2048>"
 
 # timed NAME N CMD...: one run under /usr/bin/time, "seconds kB" appended
 # to $out/NAME-N.runs

@@ -1,4 +1,6 @@
-/* Unit tests: hdr_copy_cut, the import's cut of a long Bcc. Whatever the
+/* Unit tests: hdr_value, one field of a block read as hdr_parse reads it,
+ * and msg_header_dated, which decides whether an IMAP sync asks for
+ * INTERNALDATE; hdr_copy_cut, the import's cut of a long Bcc. Whatever the
  * block (folding, white space runs, NULs, bare CRs, garbage lines, lines
  * longer than HDR_MAX_VALUE, several Bcc fields, more fields than
  * HDR_MAX_FIELDS), hdr_parse and msg_parse must read the cut copy as they
@@ -122,6 +124,15 @@ static int compare(const char *data, size_t len, size_t limit)
 	size_t abody, bbody;
 	hdr_parse(data, len, &a, &abody);
 	hdr_parse(cut, clen, &b, &bbody);
+	static const char *const names[] = {"Bcc", "bcc", "To", "Cc", "From", "X-Bcc", "Subject",
+					    "X-F", "Date", "garbage line"};
+	for (size_t k = 0; k < sizeof(names) / sizeof(*names); k++) {
+		char *v = hdr_value(data, len, names[k]);
+		const char *w = hdr_get(&a, names[k]);
+		SAME((v == NULL) == (w == NULL));
+		SAME(!v || !w || strcmp(v, w) == 0);
+		free(v);
+	}
 	SAME(b.n == a.n);
 	SAME(b.skipped == a.skipped);
 	SAME(clen - bbody == len - abody); /* the body as it was */
@@ -213,9 +224,64 @@ static void report_gate(void)
 	CHECK(!msg_may_be_report("postmaster", 9));
 }
 
+/* msg_header_dated says what msg_parse does with the same block: the
+ * Date field gives the date (date_source "header") or it does not. Dates
+ * an attacker would pick: none, empty, garbage, out of range, a second
+ * Date field, folded, NULs, obsolete syntax, a Date only in the body. */
+static void dated(void)
+{
+	static const char *const dates[] = {
+		"", "Date: Mon, 15 Jan 2024 10:00:00 +0000\r\n", "Date: \r\n",
+		"Date: yesterday\r\n", "Date: Mon, 32 Jan 2024 10:00:00 +0000\r\n",
+		"Date: 15 Jan 2024 10:00 GMT\r\n", "Date: Mon, 15 Jan 2024 25:00:00 +0000\r\n",
+		"Date: Mon, 15 Jan 2024\r\n 10:00:00 +0000\r\n", "DATE :Mon, 15 Jan 24 10:00:00 -0500\r\n",
+		"Date: Mon, 15 Jan 2024 10:00:00 +9999\r\n", "Date: Mon, 15 Jan 2024 10:00:00\r\n",
+		"X-Date: Mon, 15 Jan 2024 10:00:00 +0000\r\n", "Date\r\n", "Date: 0\r\n",
+		"Date: Thu, 01 Jan 1970 00:00:00 +0000\r\n", "Date: Fri, 31 Dec 9999 23:59:59 -1200\r\n",
+	};
+	enum { N = sizeof(dates) / sizeof(*dates) };
+	int differ = 0;
+	for (int i = 0; i < 4000; i++) {
+		struct sbuf b = {0};
+		sb_add(&b, "From: ann@x.example\r\n", 21);
+		for (unsigned k = 0, nd = pick(3); k < nd; k++) { /* none, one or two */
+			const char *d = dates[pick(N)];
+			size_t n = strlen(d), at = b.len;
+			if (n > 8 && pick(4) == 0)
+				n = 6 + pick((unsigned)n - 8); /* cut short */
+			sb_add(&b, d, n);
+			if (n > 8 && pick(6) == 0)
+				b.buf[at + 6 + pick((unsigned)n - 8)] = '\0'; /* a NUL in it */
+			if (n < strlen(d))
+				sb_add(&b, "\r\n", 2);
+		}
+		sb_add(&b, "Subject: s\r\n", 12);
+		if (pick(2))
+			sb_add(&b, "\r\nDate: Mon, 15 Jan 2024 10:00:00 +0000\r\n", 41);
+		struct msg_src_date src = {DATE_NONE, 0};
+		struct msg m;
+		if (msg_parse(b.buf, b.len, &src, &m) == 0) {
+			bool header = m.date_source == DATE_HEADER;
+			if (msg_header_dated(b.buf, b.len) != header) {
+				differ++;
+				fprintf(stderr, "%s:%d: msg_header_dated is %d for:\n%.*s\n", __FILE__,
+					__LINE__, !header, (int)b.len, b.buf);
+			}
+			msg_free(&m);
+		}
+		sb_free(&b);
+	}
+	CHECK_INT(differ, 0); /* 4,000 blocks: one check */
+	CHECK(msg_header_dated("Date: Mon, 15 Jan 2024 10:00:00 +0000\r\n\r\n", 41));
+	CHECK(!msg_header_dated("Subject: x\r\n\r\nDate: Mon, 15 Jan 2024 10:00:00 +0000\r\n", 53));
+	CHECK(!msg_header_dated("Date: soon\r\nDate: Mon, 15 Jan 2024 10:00:00 +0000\r\n", 51));
+	CHECK(!msg_header_dated("", 0));
+}
+
 int main(void)
 {
 	report_gate();
+	dated();
 
 	/* a department's newsletter: 40,000 bytes of Bcc become about 1 KiB */
 	struct sbuf b = {0};
