@@ -800,6 +800,24 @@ static int cmp_msg(const void *a, const void *b)
 	return x->uid < y->uid ? -1 : x->uid > y->uid;
 }
 
+/* A later pass: UID and att of uids[0..n) (in any order; sorted here),
+ * completing the entries the header pass made. */
+static enum imap_fail next_pass(struct imap *im, struct fetch_ctx *x, enum fetch_pass pass,
+				uint32_t *uids, size_t n, struct mailimap_fetch_att *att,
+				const char *what)
+{
+	qsort(uids, n, sizeof(*uids), cmp_u32);
+	struct mailimap_fetch_type *type = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(type, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(type, att);
+	x->pass = pass;
+	free(x->slot); /* it indexes the UIDs asked for */
+	x->slot = NULL;
+	x->want = uids;
+	x->nwant = n;
+	return run_fetch(im, uid_set(uids, n), type, x, what);
+}
+
 enum imap_fail imap_fetch(struct imap *im, const uint32_t *uids, size_t n,
 			  struct imap_msg **ret, size_t *ret_n)
 {
@@ -836,20 +854,11 @@ enum imap_fail imap_fetch(struct imap *im, const uint32_t *uids, size_t n,
 	for (size_t i = 0; f == IMAP_OK && i < x.n; i++)
 		if (x.m[i].data && msg_may_be_report(x.m[i].data, x.m[i].len))
 			b[nb++] = x.m[i].uid;
-	if (f == IMAP_OK && nb) {
-		qsort(b, nb, sizeof(*b), cmp_u32);
-		type = mailimap_fetch_type_new_fetch_att_list_empty();
-		mailimap_fetch_type_new_fetch_att_list_add(type, mailimap_fetch_att_new_uid());
-		mailimap_fetch_type_new_fetch_att_list_add(
-			type, mailimap_fetch_att_new_body_peek_section_partial(
-				      mailimap_section_new_text(), 0, MSG_MAX_BODY_SCAN));
-		x.pass = PASS_BODY;
-		free(x.slot); /* it indexes the UIDs asked for */
-		x.slot = NULL;
-		x.want = b;
-		x.nwant = nb;
-		f = run_fetch(im, uid_set(b, nb), type, &x, "UID FETCH (report body)");
-	}
+	if (f == IMAP_OK && nb)
+		f = next_pass(im, &x, PASS_BODY, b, nb,
+			      mailimap_fetch_att_new_body_peek_section_partial(
+				      mailimap_section_new_text(), 0, MSG_MAX_BODY_SCAN),
+			      "UID FETCH (report body)");
 
 	/* third pass: INTERNALDATE, where the Date field gives no date, read
 	 * off the data as msg_parse will have it */
@@ -857,18 +866,9 @@ enum imap_fail imap_fetch(struct imap *im, const uint32_t *uids, size_t n,
 	for (size_t i = 0; f == IMAP_OK && i < x.n; i++)
 		if (x.m[i].data && !msg_header_dated(x.m[i].data, x.m[i].len))
 			b[nb++] = x.m[i].uid;
-	if (f == IMAP_OK && nb) {
-		qsort(b, nb, sizeof(*b), cmp_u32);
-		type = mailimap_fetch_type_new_fetch_att_list_empty();
-		mailimap_fetch_type_new_fetch_att_list_add(type, mailimap_fetch_att_new_uid());
-		mailimap_fetch_type_new_fetch_att_list_add(type, mailimap_fetch_att_new_internaldate());
-		x.pass = PASS_DATE;
-		free(x.slot);
-		x.slot = NULL;
-		x.want = b;
-		x.nwant = nb;
-		f = run_fetch(im, uid_set(b, nb), type, &x, "UID FETCH (INTERNALDATE)");
-	}
+	if (f == IMAP_OK && nb)
+		f = next_pass(im, &x, PASS_DATE, b, nb, mailimap_fetch_att_new_internaldate(),
+			      "UID FETCH (INTERNALDATE)");
 	free(b);
 	free(x.slot);
 	if (f != IMAP_OK) {
