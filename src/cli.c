@@ -32,7 +32,7 @@ int cli_setup(struct global *g)
 	struct strlist errors = {0}, warnings = {0};
 	int r = 0;
 	if (g->config_given || !g->db || access(g->config, F_OK) == 0) {
-		r = conf_load(g->config, &g->conf, &errors, &warnings);
+		r = conf_load(g->config, NULL, &g->conf, &errors, &warnings);
 		for (size_t i = 0; i < errors.n; i++)
 			log_err("%s", errors.v[i]);
 		if (r < 0 && !g->db)
@@ -109,7 +109,7 @@ void cli_on_account_name(void *ud, int64_t id, const char *name)
 int cli_open_rw(struct global *g, const char *cmd, const char *args)
 {
 	struct strlist errors = {0}, warnings = {0};
-	if (!g->db && conf_load(g->config, &g->conf, &errors, &warnings) == 0)
+	if (!g->db && conf_load(g->config, NULL, &g->conf, &errors, &warnings) == 0)
 		g->have_conf = true;
 	for (size_t i = 0; i < errors.n; i++)
 		log_err("%s", errors.v[i]);

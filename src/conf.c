@@ -13,7 +13,6 @@
 
 #include "addr.h"
 #include "conf.h"
-#include "net.h"
 #include "roster.h"
 
 /* ---- numeric knobs, one table for scoring and nudges ------------------- */
@@ -125,6 +124,7 @@ struct ctx {
 	const char *file;
 	struct strlist *errors;
 	struct strlist *warnings;
+	conf_url_check_fn check_url; /* or NULL: the delivery URLs go unchecked */
 };
 
 static void err(struct ctx *x, const config_setting_t *s, const char *path, const char *fmt, ...)
@@ -508,7 +508,7 @@ static void check_delivery(struct ctx *x, config_setting_t *g, const struct conf
 {
 	if (n->smtp_url) {
 		char *why = NULL;
-		if (net_url_check(n->smtp_url, NET_URL_SMTP, NULL, &why) < 0) {
+		if (x->check_url && x->check_url(n->smtp_url, NET_URL_SMTP, NULL, &why) < 0) {
 			err(x, config_setting_get_member(g, "smtp_url"), "nudges", "smtp_url: %s",
 			    why);
 			free(why);
@@ -538,7 +538,8 @@ static void check_delivery(struct ctx *x, config_setting_t *g, const struct conf
 		free(a);
 	}
 	char *why = NULL;
-	if (n->webhook_url && net_url_check(n->webhook_url, NET_URL_WEBHOOK, NULL, &why) < 0) {
+	if (n->webhook_url && x->check_url &&
+	    x->check_url(n->webhook_url, NET_URL_WEBHOOK, NULL, &why) < 0) {
 		err(x, config_setting_get_member(g, "webhook_url"), "nudges", "webhook_url: %s",
 		    why);
 		free(why);
@@ -556,12 +557,12 @@ static char *relative_to(const char *conf_path, const char *p)
 	return xasprintf("%.*s/%s", (int)(slash - conf_path), conf_path, p);
 }
 
-int conf_load(const char *path, struct conf *ret, struct strlist *errors,
-	      struct strlist *warnings)
+int conf_load(const char *path, conf_url_check_fn check_url, struct conf *ret,
+	      struct strlist *errors, struct strlist *warnings)
 {
 	config_t cfg;
 	struct conf c;
-	struct ctx x = {path, errors, warnings};
+	struct ctx x = {path, errors, warnings, check_url};
 	size_t before = errors->n;
 
 	int fd;

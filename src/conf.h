@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "net.h"
 #include "util.h"
 
 #define CONF_DEFAULT_PATH SYSCONFDIR "/rapport/rapport.conf"
@@ -122,13 +123,22 @@ struct conf {
 	struct conf_nudges nudges;
 };
 
-/* Reads and validates path. Returns 0 and fills *ret, or -EINVAL with
+/* How conf_load checks the delivery URLs (smtp_url, webhook_url):
+ * net_url_check, in rapportd, which delivers. The CLI never delivers and
+ * passes NULL: it then neither checks them nor links libcurl, whose
+ * loading is a third of the CLI's start-up. notify checks each URL again
+ * before it uses it, whatever was passed here. */
+typedef int (*conf_url_check_fn)(const char *url, enum net_url_kind kind, bool *ret_loopback,
+				 char **ret_error);
+
+/* Reads and validates path, the delivery URLs with check_url (NULL: not
+ * them). Returns 0 and fills *ret, or -EINVAL with
  * every problem found appended to *errors as "file:line: key: message"
  * (or a negative errno when the file cannot be read, with a message too).
  * Non-fatal findings (a roster row that is not one address) are appended
  * to *warnings. conf_free() releases *ret. */
-int conf_load(const char *path, struct conf *ret, struct strlist *errors,
-	      struct strlist *warnings);
+int conf_load(const char *path, conf_url_check_fn check_url, struct conf *ret,
+	      struct strlist *errors, struct strlist *warnings);
 void conf_free(struct conf *c);
 
 /* The defaults of DOMAIN.md, for code (and tests) that run without a file. */

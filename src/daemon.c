@@ -801,7 +801,7 @@ int daemon_run(struct conf *c, const struct daemon_options *opts)
 			struct conf *nc = xcalloc(1, sizeof(*nc));
 			struct strlist errors = {0}, warnings = {0};
 			int nlock = -1;
-			if (conf_load(c->path, nc, &errors, &warnings) < 0) {
+			if (conf_load(c->path, net_url_check, nc, &errors, &warnings) < 0) {
 				for (size_t i = 0; i < errors.n; i++)
 					log_err("%s", errors.v[i]);
 				log_err("reload refused: keeping the configuration in use");

@@ -81,7 +81,7 @@ static void usage(FILE *f)
 static int load_conf(const char *path, struct conf *c)
 {
 	struct strlist errors = {0}, warnings = {0};
-	int r = conf_load(path, c, &errors, &warnings);
+	int r = conf_load(path, net_url_check, c, &errors, &warnings);
 	for (size_t i = 0; i < warnings.n; i++)
 		log_warnx("%s", warnings.v[i]);
 	for (size_t i = 0; i < errors.n; i++)

@@ -2,6 +2,7 @@
  * of error with its file:line, and the roster merge rules. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -28,7 +29,7 @@ static char *load_errors(const char *text, struct conf *ret, struct strlist *war
 	char *p = write_tmp("rapport.conf", text);
 	struct strlist errors = {0}, w = {0};
 	struct conf c;
-	int r = conf_load(p, &c, &errors, warnings ? warnings : &w);
+	int r = conf_load(p, net_url_check, &c, &errors, warnings ? warnings : &w);
 	if (r == 0 && ret)
 		*ret = c;
 	else if (r == 0)
@@ -119,6 +120,36 @@ int main(void)
 	/* a syntax error: libconfig's own message with the line */
 	expect_error("database = \"x\"\naccounts = (;\n",
 		     "rapport.conf:2: syntax error: syntax error");
+
+	/* the delivery URLs: checked with the checker rapportd passes, on
+	 * their own line; unchecked by the CLI's load (NULL), which takes the
+	 * rest of the file as rapportd does */
+	const char *bad_url = "nudges = {\n  smtp_from = \"r@x.example\";\n"
+			      "  smtp_url = \"imap://mail.example\";\n"
+			      "  webhook_url = \"http://hooks.example/x\";\n};\n";
+	e = load_errors(bad_url, NULL, NULL);
+	CHECK(strstr(e, "rapport.conf:3: nudges: smtp_url: expected smtps://") != NULL);
+	CHECK(strstr(e, "rapport.conf:4: nudges: webhook_url: expected https://") != NULL);
+	free(e);
+	{
+		char *p = write_tmp("cli.conf", bad_url);
+		struct strlist errors = {0}, w = {0};
+		struct conf cc;
+		CHECK_INT(conf_load(p, NULL, &cc, &errors, &w), 0);
+		CHECK_INT((int)errors.n, 0);
+		CHECK_STR(cc.nudges.webhook_url, "http://hooks.example/x");
+		conf_free(&cc);
+		sl_free(&errors);
+		sl_free(&w);
+		free(p);
+		/* what is not a URL question is still refused */
+		p = write_tmp("cli.conf", "nudges = { smtp_url = \"smtp://127.0.0.1\"; };\n");
+		CHECK_INT(conf_load(p, NULL, &cc, &errors, &w), -EINVAL);
+		CHECK(errors.n == 1 && strstr(errors.v[0], "smtp_from is missing"));
+		sl_free(&errors);
+		sl_free(&w);
+		free(p);
+	}
 
 	/* roster: config clients first, then the CSV; rows with the same name
 	 * merge; bad rows are skipped with a warning naming the line */

@@ -25,7 +25,7 @@ static bool conf_accepts(const char *key, const char *url)
 	fclose(f);
 	struct strlist errors = {0}, warnings = {0};
 	struct conf c;
-	int r = conf_load(p, &c, &errors, &warnings);
+	int r = conf_load(p, net_url_check, &c, &errors, &warnings);
 	if (r == 0)
 		conf_free(&c);
 	sl_free(&errors);

@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	struct conf c;
 	struct strlist errors = {0}, warnings = {0};
-	if (conf_load(path, &c, &errors, &warnings) == 0)
+	if (conf_load(path, net_url_check, &c, &errors, &warnings) == 0)
 		conf_free(&c);
 	sl_free(&errors);
 	sl_free(&warnings);
