@@ -133,8 +133,8 @@ static void show_one(struct global *g, struct model *md, uint32_t ci, bool *firs
 	for (size_t i = 0; i < md->n; i++) {
 		const struct model_msg *m = &md->m[i];
 		bool involved = m->sender == ci;
-		for (uint32_t k = 0; k < m->n_to && !involved; k++)
-			involved = md->rcpt[m->to_off + k] == ci;
+		for (uint32_t k = 0; k < md->to[i].n && !involved; k++)
+			involved = md->rcpt[md->to[i].off + k] == ci;
 		if (!involved)
 			continue;
 		bool counted = so.thread_label[i] != 0;
@@ -265,7 +265,7 @@ int cmd_show(struct global *g, int argc, char **argv)
 	for (size_t a = 0; a < accounts.n; a++) {
 		struct shown *sh = &v[found];
 		if (model_load(g->st, &g->conf, accounts.v[a], cli_now_or_as_of(g), 0,
-			       MODEL_KEEP_SUBJECTS, &sh->md) < 0) {
+			       MODEL_KEEP_SUBJECTS | MODEL_KEEP_RECIPIENTS, &sh->md) < 0) {
 			log_err("cannot load %s: %s", accounts.v[a], store_errmsg(g->st));
 			continue;
 		}

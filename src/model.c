@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <malloc.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,21 +219,19 @@ static uint32_t resolve(struct loader *l, const char *addr, bool create)
 
 static void push(uint32_t **arr, size_t *n, uint32_t v);
 
-/* Filters list ranges (off, n per message) through map, into a new array. */
-static uint32_t *remap_ranges(struct model *md, const uint32_t *old, const uint32_t *map,
-			      size_t off_field, size_t n_field, size_t *ret_n)
+/* Filters the clients of each message's span through map, into a new
+ * array. */
+static uint32_t *remap_spans(struct model *md, struct model_span *sp, const uint32_t *old,
+			     const uint32_t *map, size_t *ret_n)
 {
 	uint32_t *out = NULL;
 	size_t n = 0;
 	for (size_t i = 0; i < md->n; i++) {
-		uint32_t *off = (uint32_t *)((char *)&md->m[i] + off_field);
-		uint32_t *cnt = (uint32_t *)((char *)&md->m[i] + n_field);
 		uint32_t start = (uint32_t)n;
-		for (uint32_t k = 0; k < *cnt; k++)
-			if (map[old[*off + k]] != MODEL_NONE)
-				push(&out, &n, map[old[*off + k]]);
-		*off = start;
-		*cnt = (uint32_t)n - start;
+		for (uint32_t k = 0; k < sp[i].n; k++)
+			if (map[old[sp[i].off + k]] != MODEL_NONE)
+				push(&out, &n, map[old[sp[i].off + k]]);
+		sp[i] = (struct model_span){start, (uint32_t)n - start};
 	}
 	*ret_n = n;
 	return out;
@@ -272,17 +269,19 @@ static void keep_members(struct model *md)
 	md->nclients = kept;
 	for (size_t i = 0; i < md->ncp; i++)
 		md->cp[i] = map[md->cp[i]];
-	size_t n;
-	uint32_t *v = remap_ranges(md, md->rcpt, map, offsetof(struct model_msg, to_off),
-				   offsetof(struct model_msg, n_to), &n);
-	free(md->rcpt);
-	md->rcpt = v;
-	md->nrcpt = n;
-	v = remap_ranges(md, md->fail, map, offsetof(struct model_msg, fail_off),
-			 offsetof(struct model_msg, n_fail), &n);
-	free(md->fail);
-	md->fail = v;
-	md->nfail = n;
+	if (md->to) {
+		size_t n;
+		uint32_t *v = remap_spans(md, md->to, md->rcpt, map, &n);
+		free(md->rcpt);
+		md->rcpt = v;
+		md->nrcpt = n;
+	}
+	size_t kept_fail = 0;
+	for (size_t i = 0; i < md->nfail; i++)
+		if (map[md->fail[i].client] != MODEL_NONE)
+			md->fail[kept_fail++] = (struct model_fail){md->fail[i].msg,
+								    map[md->fail[i].client]};
+	md->nfail = kept_fail;
 	for (size_t i = 0; i < md->n; i++)
 		if (md->m[i].sender != MODEL_NONE)
 			md->m[i].sender = map[md->m[i].sender];
@@ -406,6 +405,7 @@ static int on_message(void *ud, const struct store_msg_row *r)
 	struct model *md = l->md;
 	if (md->n % 4096 == 0) {
 		md->m = xrealloc(md->m, (md->n + 4096) * sizeof(*md->m));
+		md->subj = xrealloc(md->subj, (md->n + 4096) * sizeof(*md->subj));
 		l->from = xrealloc(l->from, (md->n + 4096) * sizeof(*l->from));
 		if (l->keep_subjects)
 			md->subject = xrealloc(md->subject, (md->n + 4096) * sizeof(char *));
@@ -424,7 +424,7 @@ static int on_message(void *ud, const struct store_msg_row *r)
 	m->bounce_per_recipient = r->bounce_per_recipient;
 	m->mid = strtab_intern(&md->ids, r->message_id);
 	m->parent = r->in_reply_to ? strtab_intern(&md->ids, r->in_reply_to) : MODEL_NONE;
-	m->subj = strtab_intern(&l->subjects, r->subject_norm ? r->subject_norm : "");
+	md->subj[md->n] = strtab_intern(&l->subjects, r->subject_norm ? r->subject_norm : "");
 	m->bounce_orig = r->bounce_orig_id && m->kind == MSG_BOUNCE
 				 ? strtab_intern(&md->ids, r->bounce_orig_id) : MODEL_NONE;
 	l->from[md->n] = r->from ? addr_id(md, r->from) : MODEL_NONE;
@@ -437,6 +437,14 @@ static int cmp_dbid(const void *a, const void *b, void *ud)
 	const int64_t *ids = ud;
 	int64_t x = ids[*(const uint32_t *)a], y = ids[*(const uint32_t *)b];
 	return x < y ? -1 : x > y;
+}
+
+static int cmp_fail(const void *a, const void *b)
+{
+	const struct model_fail *x = a, *y = b;
+	if (x->msg != y->msg)
+		return x->msg < y->msg ? -1 : 1;
+	return x->client < y->client ? -1 : x->client > y->client;
 }
 
 /* Finds the model index of db message id (detail rows come in id order). */
@@ -458,13 +466,14 @@ static void push(uint32_t **arr, size_t *n, uint32_t v)
 
 /* The details of the message being read (rows come by message id); a
  * list's offset is taken at its first entry. */
-static void add_ref(struct loader *l, struct model_msg *m, const char *id)
+static void add_ref(struct loader *l, const char *id)
 {
 	struct model *md = l->md;
-	if (m->n_ref == 0)
-		m->ref_off = (uint32_t)md->nrefs;
+	struct model_span *r = &md->ref[l->cur_msg];
+	if (r->n == 0)
+		r->off = (uint32_t)md->nrefs;
 	push(&md->refs, &md->nrefs, strtab_intern(&md->ids, id));
-	m->n_ref++;
+	r->n++;
 }
 
 static void add_rcpt(struct loader *l, struct model_msg *m, const char *field, const char *addr)
@@ -479,13 +488,21 @@ static void add_rcpt(struct loader *l, struct model_msg *m, const char *field, c
 	uint32_t ci = resolve(l, addr, counterpart);
 	if (ci == MODEL_NONE)
 		return;
-	for (uint32_t k = 0; k < m->n_to; k++)
-		if (md->rcpt[m->to_off + k] == ci)
+	/* each client once (of a counterpart message, every client is a
+	 * counterpart) */
+	struct model_span *to = md->to ? &md->to[l->cur_msg] : NULL;
+	for (uint32_t k = 0; to && k < to->n; k++)
+		if (md->rcpt[to->off + k] == ci)
 			return;
-	if (m->n_to == 0)
-		m->to_off = (uint32_t)md->nrcpt;
-	push(&md->rcpt, &md->nrcpt, ci);
-	m->n_to++;
+	for (uint32_t k = 0; counterpart && k < m->n_cp; k++)
+		if (md->cp[m->cp_off + k] == ci)
+			return;
+	if (to) {
+		if (to->n == 0)
+			to->off = (uint32_t)md->nrcpt;
+		push(&md->rcpt, &md->nrcpt, ci);
+		to->n++;
+	}
 	if (counterpart) {
 		if (m->n_cp == 0)
 			m->cp_off = (uint32_t)md->ncp;
@@ -494,16 +511,15 @@ static void add_rcpt(struct loader *l, struct model_msg *m, const char *field, c
 	}
 }
 
-static void add_failed(struct loader *l, struct model_msg *m, const char *addr)
+static void add_failed(struct loader *l, const char *addr)
 {
 	struct model *md = l->md;
 	uint32_t ci = resolve(l, addr, false);
 	if (ci == MODEL_NONE)
 		return;
-	if (m->n_fail == 0)
-		m->fail_off = (uint32_t)md->nfail;
-	push(&md->fail, &md->nfail, ci);
-	m->n_fail++;
+	if (md->nfail % 1024 == 0)
+		md->fail = xrealloc(md->fail, (md->nfail + 1024) * sizeof(*md->fail));
+	md->fail[md->nfail++] = (struct model_fail){l->cur_msg, ci};
 }
 
 /* A message's references are all read: without In-Reply-To, the last
@@ -513,10 +529,11 @@ static void settle_refs(struct loader *l)
 	if (l->cur_msg == MODEL_NONE)
 		return;
 	struct model_msg *m = &l->md->m[l->cur_msg];
-	if (m->n_ref)
+	const struct model_span *r = &l->md->ref[l->cur_msg];
+	if (r->n)
 		m->has_thread_hdrs = true; /* References present */
-	if (m->parent == MODEL_NONE && m->n_ref)
-		m->parent = l->md->refs[m->ref_off + m->n_ref - 1];
+	if (m->parent == MODEL_NONE && r->n)
+		m->parent = l->md->refs[r->off + r->n - 1];
 }
 
 static int on_detail(void *ud, enum store_detail d, int64_t message, const char *field,
@@ -532,11 +549,11 @@ static int on_detail(void *ud, enum store_detail d, int64_t message, const char 
 		return 0;
 	struct model_msg *m = &l->md->m[l->cur_msg];
 	if (d == DETAIL_REFS)
-		add_ref(l, m, value);
+		add_ref(l, value);
 	else if (d == DETAIL_RECIPIENTS)
 		add_rcpt(l, m, field, value);
 	else
-		add_failed(l, m, value);
+		add_failed(l, value);
 	return 0;
 }
 
@@ -597,6 +614,9 @@ static void order_ties(struct model *md, struct loader *l)
 				uint32_t f = l->from[h];
 				l->from[h] = l->from[h - 1];
 				l->from[h - 1] = f;
+				f = md->subj[h];
+				md->subj[h] = md->subj[h - 1];
+				md->subj[h - 1] = f;
 				if (md->subject) {
 					char *s = md->subject[h];
 					md->subject[h] = md->subject[h - 1];
@@ -646,9 +666,16 @@ int model_load(struct store *st, const struct conf *c, const char *account, int6
 		l.dbidx[i] = (uint32_t)i;
 	}
 	qsort_r(l.dbidx, md.n, sizeof(*l.dbidx), cmp_dbid, l.dbid);
+	md.ref = xcalloc(md.n + 1, sizeof(*md.ref));
+	if (flags & MODEL_KEEP_RECIPIENTS)
+		md.to = xcalloc(md.n + 1, sizeof(*md.to));
 	if ((r = load_details(&l, DETAIL_LISTS)) < 0 ||
 	    (r = load_details(&l, DETAIL_BOUNCE_FAILED)) < 0)
 		goto fail;
+	/* the failed recipients came in row id order: bounced() looks them up
+	 * by message index */
+	if (md.nfail) /* (qsort and bsearch take no NULL array, even empty) */
+		qsort(md.fail, md.nfail, sizeof(*md.fail), cmp_fail);
 
 	/* inbound personal mail concerns its sender only */
 	for (size_t i = 0; i < md.n; i++) {
@@ -744,11 +771,10 @@ static bool bounced(struct model *md, uint32_t mi, uint32_t ci, int64_t t)
 		const struct model_msg *b = &md->m[p->bounce_order[i]];
 		if (b->date > t)
 			continue;
-		if (!b->bounce_per_recipient)
+		if (!b->bounce_per_recipient ||
+		    (md->nfail && bsearch(&(struct model_fail){p->bounce_order[i], ci}, md->fail,
+					  md->nfail, sizeof(*md->fail), cmp_fail)))
 			return true;
-		for (uint32_t k = 0; k < b->n_fail; k++)
-			if (md->fail[b->fail_off + k] == ci)
-				return true;
 	}
 	return false;
 }
@@ -1127,12 +1153,17 @@ void model_drop_mail(struct model *md)
 	free(md->msg_of_id);
 	free(md->m);
 	free(md->cp);
-	free(md->refs);
 	free(md->fail);
+	free(md->subj);
+	free(md->ref);
+	free(md->refs);
+	free(md->to);
 	free(md->rcpt);
 	md->msg_of_id = NULL;
 	md->m = NULL;
-	md->cp = md->refs = md->fail = md->rcpt = NULL;
+	md->fail = NULL;
+	md->ref = md->to = NULL;
+	md->cp = md->subj = md->refs = md->rcpt = NULL;
 	md->n = md->ncp = md->nrefs = md->nfail = md->nrcpt = 0;
 }
 

@@ -29,20 +29,25 @@ struct model_client {
 	struct score score;
 };
 
+/* A message's entries in one of the model's arrays. */
+struct model_span {
+	uint32_t off, n;
+};
+
+/* One message. What only some passes read lives beside it in struct
+ * model (subjects and References until threading, recipients for `rapport
+ * show`, bounces' failed recipients), so that the score pass holds 56
+ * bytes a message. */
 struct model_msg {
 	int64_t id;             /* messages.id */
 	int64_t date;
 	uint32_t mid;           /* interned Message-ID */
 	uint32_t parent;        /* In-Reply-To, else the last References id; or NONE */
-	uint32_t subj;          /* interned normalised subject */
 	uint32_t bounce_orig;   /* interned, or NONE */
 	uint32_t thread;        /* filled by thread_build: a representative id */
 	uint32_t cp_off, n_cp;  /* counterpart clients in model.cp */
-	uint32_t ref_off, n_ref;/* References ids in model.refs */
-	uint32_t fail_off, n_fail; /* bounce: failed recipients' clients in model.fail */
-	uint32_t to_off, n_to;  /* clients among To, Cc, Bcc (for bounces: every recipient) */
 	uint32_t sender;        /* the client of the From address, or NONE */
-	/* a byte each, after the words: a million messages are 80 MB, not 88 */
+	/* a byte each, after the words */
 	uint8_t kind;           /* enum msg_kind */
 	uint8_t dir;            /* enum msg_direction */
 	bool reply_subject;     /* raw subject starts with Re/AW/SV/Antw */
@@ -50,6 +55,11 @@ struct model_msg {
 	bool has_thread_hdrs;   /* In-Reply-To or References present */
 	bool bounce_per_recipient;
 	bool to_me;             /* an identity address is in To (not only Cc) */
+};
+
+/* A failed recipient of a bounce: its message index and the client. */
+struct model_fail {
+	uint32_t msg, client;
 };
 
 struct model {
@@ -61,8 +71,22 @@ struct model {
 	uint32_t *msg_of_id;    /* per interned id: message index, or NONE (not stored) */
 	struct model_msg *m;
 	size_t n;
-	uint32_t *cp, *refs, *fail, *rcpt;
-	size_t ncp, nrefs, nfail, nrcpt;
+	uint32_t *cp;
+	size_t ncp;
+	/* bounces' failed recipients, by message index */
+	struct model_fail *fail;
+	size_t nfail;
+	/* thread_build's input, freed by it: per message, the interned
+	 * normalised subject and the span of its References ids in refs */
+	uint32_t *subj;
+	struct model_span *ref;
+	uint32_t *refs;
+	size_t nrefs;
+	/* with MODEL_KEEP_RECIPIENTS, else NULL: per message, the span of its
+	 * clients among To, Cc and Bcc (for bounces: every recipient) in rcpt */
+	struct model_span *to;
+	uint32_t *rcpt;
+	size_t nrcpt;
 	struct model_client *clients;
 	size_t nclients;
 	struct strtab addr;     /* normalised addresses with a client */
@@ -71,14 +95,16 @@ struct model {
 	void *priv;             /* projections and indexes, owned by model.c */
 };
 
-/* Loads account (by name) from st as of as_of (flags: MODEL_KEEP_SUBJECTS): every message dated at or
- * before it, the roster and department rules stored by rapportd, and (with
- * c->track_unknown) every other counterpart of a personal message as a
- * client; then the overrides for this account or every account (not a
- * client, same person, cadence: DOMAIN.md §1), whenever they were set. touched_after marks the clients with a message whose row id is
- * greater (0: none marked). Returns 0, -ENOENT for an unknown account, or
+/* Loads account (by name) from st as of as_of (flags: MODEL_KEEP_*):
+ * every message dated at or before it, the roster and department rules
+ * stored by rapportd, and (with c->track_unknown) every other counterpart
+ * of a personal message as a client; then the overrides for this account
+ * or every account (not a client, same person, cadence: DOMAIN.md §1),
+ * whenever they were set. touched_after marks the clients with a message
+ * whose row id is greater (0: none marked). Returns 0, -ENOENT for an unknown account, or
  * -EIO. model_free() releases *ret. */
-#define MODEL_KEEP_SUBJECTS 1u /* keep each message's subject (for `rapport show`) */
+#define MODEL_KEEP_SUBJECTS 1u   /* keep each message's subject (for `rapport show`) */
+#define MODEL_KEEP_RECIPIENTS 2u /* keep each message's recipient clients (md->to) */
 int model_load(struct store *st, const struct conf *c, const char *account, int64_t as_of,
 	       int64_t touched_after, unsigned flags, struct model *ret);
 

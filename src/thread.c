@@ -78,6 +78,8 @@ static uint32_t lm_get(const struct lastmap *lm, uint64_t k)
 
 void thread_build(struct model *md)
 {
+	if (!md->ref)
+		return; /* built: its input is gone */
 	size_t nid = md->ids.n;
 	uint32_t *parent = xmalloc((nid ? nid : 1) * sizeof(*parent));
 	for (size_t i = 0; i < nid; i++)
@@ -85,8 +87,8 @@ void thread_build(struct model *md)
 
 	for (size_t i = 0; i < md->n; i++) {
 		const struct model_msg *m = &md->m[i];
-		for (uint32_t r = 0; r < m->n_ref; r++)
-			unite(parent, m->mid, md->refs[m->ref_off + r]);
+		for (uint32_t r = 0; r < md->ref[i].n; r++)
+			unite(parent, m->mid, md->refs[md->ref[i].off + r]);
 		if (m->parent != MODEL_NONE)
 			unite(parent, m->mid, m->parent);
 	}
@@ -103,7 +105,7 @@ void thread_build(struct model *md)
 		if (!m->has_thread_hdrs) {
 			uint32_t best = MODEL_NONE;
 			for (uint32_t c = 0; c < m->n_cp; c++) {
-				uint32_t j = lm_get(&lm, key(m->subj, md->cp[m->cp_off + c]));
+				uint32_t j = lm_get(&lm, key(md->subj[i], md->cp[m->cp_off + c]));
 				if (j != MODEL_NONE && m->date - md->m[j].date <= reach &&
 				    (best == MODEL_NONE || j > best))
 					best = j;
@@ -112,7 +114,7 @@ void thread_build(struct model *md)
 				unite(parent, m->mid, md->m[best].mid);
 		}
 		for (uint32_t c = 0; c < m->n_cp; c++)
-			lm_put(&lm, key(m->subj, md->cp[m->cp_off + c]), (uint32_t)i);
+			lm_put(&lm, key(md->subj[i], md->cp[m->cp_off + c]), (uint32_t)i);
 	}
 	free(lm.keys);
 	free(lm.vals);
@@ -120,4 +122,10 @@ void thread_build(struct model *md)
 	for (size_t i = 0; i < md->n; i++)
 		md->m[i].thread = find(parent, md->m[i].mid);
 	free(parent);
+	free(md->subj);
+	free(md->ref);
+	free(md->refs);
+	md->subj = md->refs = NULL;
+	md->ref = NULL;
+	md->nrefs = 0;
 }

@@ -9,8 +9,9 @@
 
 #include "model.h"
 
-/* Sets md->m[i].thread for every message. Messages must be in date order
- * (model_load sorts them). */
+/* Sets md->m[i].thread for every message, then frees what only it reads
+ * (md->subj, md->ref, md->refs); a second call changes nothing. Messages
+ * must be in date order (model_load sorts them). */
 void thread_build(struct model *md);
 
 #endif
