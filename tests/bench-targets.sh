@@ -20,6 +20,11 @@
 #   floor-scan   python3: every header block of the two mbox files read
 #   import       rapportd --import of the same mail as mbox (fresh database)
 #   recompute    rapportd --recompute
+# Beside each time: the CPU seconds the step itself used (user + system)
+# and, for the IMAP steps, those the server used meanwhile (dovecot's
+# imap and imap-login processes, read off its master process once they
+# have exited). Where both share the machine's cores, their sum over the
+# core count is a time no schedule beats: printed beside the first sync.
 # Targets: once <= 4x floor-imap at 20,000 and 100,000, and growing
 # linearly (t(100k) / t(20k) <= 5.5); import <= 3x floor-scan; peak RSS of
 # once, import and recompute <= 24 MB and within 20% from the smallest N
@@ -53,16 +58,43 @@ OWN=$(sed -n '/header_fields\[\] = {/,/};/p' "$src/src/imap.c" | grep -o '"[^"]*
 [ -n "$OWN" ] || { echo "bench: no header fields found in $src/src/imap.c" >&2; exit 1; }
 OWN="BODY.PEEK[HEADER.FIELDS ($OWN)] BODY.PEEK[HEADER.FIELDS (BCC)]<0.2048>"
 
-# timed NAME N CMD...: one run under /usr/bin/time, "seconds kB" appended
-# to $out/NAME-N.runs
+cores=$(getconf _NPROCESSORS_ONLN)
+hz=$(getconf CLK_TCK)
+# server_ticks: CPU ticks of the running dovecot and of its children that
+# have exited (an IMAP session's imap and imap-login processes), or 0
+# when no dovecot of this run is up
+server_ticks() {
+	[ -n "${master:-}" ] && [ -r "/proc/$master/stat" ] || { echo 0; return; }
+	# utime stime cutime cstime: fields 14 to 17, counted after the
+	# command name (which may hold spaces) as 12 to 15
+	sed 's/.*) //' "/proc/$master/stat" | awk '{ print $12 + $13 + $14 + $15 }'
+}
+# server_settled: waits (3 s at most) until the session's processes have
+# exited, so that their CPU is counted
+server_settled() {
+	[ -n "${master:-}" ] || return 0
+	i=0
+	while [ $i -lt 30 ] && pgrep -P "$master" -f 'imap' >/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+# timed NAME N CMD...: one run under /usr/bin/time, "seconds kB cpu
+# server-cpu" appended to $out/NAME-N.runs
 timed() {
 	name=$1 n=$2
 	shift 2
-	/usr/bin/time -o "$out/time.tmp" -f '%e %M' "$@" >"$out/$name-$n.out" 2>&1 ||
+	before=$(server_ticks)
+	/usr/bin/time -o "$out/time.tmp" -f '%e %M %U %S' "$@" >"$out/$name-$n.out" 2>&1 ||
 		{ echo "bench: $name at $n failed:" >&2; tail -5 "$out/$name-$n.out" >&2; exit 1; }
-	tail -1 "$out/time.tmp" >>"$out/$name-$n.runs"
+	server_settled
+	after=$(server_ticks)
+	tail -1 "$out/time.tmp" | awk -v d=$((after - before)) -v hz="$hz" \
+		'{ printf "%s %s %.2f %.2f\n", $1, $2, $3 + $4, d / hz }' >>"$out/$name-$n.runs"
 }
 median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# medcol FILE K: the median of column K
+medcol() { awk -v k="$2" '{ print $k }' "$1" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 maxrss() { awk '$2 > m { m = $2 } END { printf "%.1f", m / 1024 }' "$1"; }
 
 # floor.sh PORT ITEMS OUT: one TLS session, every command at once, a UID
@@ -81,6 +113,7 @@ for n in "$@"; do
 	dir="$out/dv-$n"
 	[ -f "$dir/ports" ] || rm -rf "$dir"
 	dovecot_up "$dir" >/dev/null
+	master=$(cat "$dir/run/master.pid")
 	md="$dir/mail/liaison/Maildir"
 	in="$out/in-$n.mbox" sent="$out/sent-$n.mbox"
 	if [ ! -f "$dir/loaded" ]; then
@@ -137,15 +170,17 @@ EOC
 	own=$(grep -c '^\* [0-9]* FETCH' "$out/own.raw" || true)
 	stored=$(sqlite3 "$db" 'SELECT count(*) FROM locations')
 	dovecot_down "$dir"
+	master=
 	echo "$n messages: the floor fetched $got, rapportd's own FETCH $own, rapportd --once stored $stored" >&2
 done
 
 # the table, then the verdicts
-printf '%-8s %-10s %9s %9s\n' messages step seconds "RSS MB"
+printf '%-8s %-10s %9s %9s %9s %11s\n' messages step seconds "RSS MB" "CPU s" "server CPU"
 for n in "$@"; do
 	for step in floor-imap floor-own once nochange recompute floor-scan import; do
-		printf '%-8s %-10s %9s %9s\n' "$n" "$step" "$(median "$out/$step-$n.runs")" \
-			"$(maxrss "$out/$step-$n.runs")"
+		printf '%-8s %-10s %9s %9s %9s %11s\n' "$n" "$step" "$(median "$out/$step-$n.runs")" \
+			"$(maxrss "$out/$step-$n.runs")" "$(medcol "$out/$step-$n.runs" 3)" \
+			"$(medcol "$out/$step-$n.runs" 4)"
 	done
 done
 echo
@@ -163,6 +198,12 @@ for n in "$@"; do
 	[ "$n" -ge 20000 ] &&
 		verdict "first sync at $n: $o s = $(ratio "$o" "$f")x the IMAP floor ($f s); target <= 4x" \
 			"$(le "$(ratio "$o" "$f")" 4)"
+	# the CPU both sides spent, over the cores they share
+	[ "$n" -ge 20000 ] && awk -v n="$n" -v c="$(medcol "$out/once-$n.runs" 3)" \
+		-v sv="$(medcol "$out/once-$n.runs" 4)" -v k="$cores" -v f="$f" 'BEGIN {
+		b = (c + sv) / k
+		printf "INFO  first sync at %s: rapportd used %.2f s of CPU, the server %.2f s; on %d cores no schedule of both takes less than %.2f s = %.1fx the IMAP floor\n",
+			n, c, sv, k, b, (f > 0 ? b / f : 999) }'
 	w=$(median "$out/floor-own-$n.runs")
 	[ "$n" -ge 20000 ] &&
 		printf 'INFO  first sync at %s: %sx the time the server takes to answer rapport'"'"'s own FETCH (%s s)\n' \
