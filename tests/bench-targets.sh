@@ -39,7 +39,7 @@ out=${BENCH_DIR:-$build/bench-out}/targets
 runs=${RUNS:-3}
 py=/usr/bin/python3 # not a shim that starts a shell first
 [ -x "$py" ] || py=python3
-for tool in /usr/bin/time openssl dovecot sqlite3; do
+for tool in /usr/bin/time openssl dovecot sqlite3 pgrep; do
 	command -v "$tool" >/dev/null || { echo "bench: needs $tool" >&2; exit 1; }
 done
 . "$src/tests/dovecot.sh"

@@ -4,7 +4,7 @@
 set -eu
 PACKAGES="build-essential autoconf automake pkg-config
 libetpan-dev libcurl4-gnutls-dev libsqlite3-dev libconfig-dev libsystemd-dev libgnutls28-dev
-sqlite3 valgrind python3 time
+sqlite3 valgrind python3 time procps
 dovecot-imapd openssl python3-aiosmtpd curl systemd bash-completion
 dpkg-dev debhelper lintian man-db
 chromium python3-html5lib fonts-dejavu-core"
