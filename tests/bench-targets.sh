@@ -92,9 +92,9 @@ timed() {
 	tail -1 "$out/time.tmp" | awk -v d=$((after - before)) -v hz="$hz" \
 		'{ printf "%s %s %.2f %.2f\n", $1, $2, $3 + $4, d / hz }' >>"$out/$name-$n.runs"
 }
-median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-# medcol FILE K: the median of column K
+# medcol FILE K: the median of column K; median FILE: of the first (the time)
 medcol() { awk -v k="$2" '{ print $k }' "$1" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+median() { medcol "$1" 1; }
 maxrss() { awk '$2 > m { m = $2 } END { printf "%.1f", m / 1024 }' "$1"; }
 
 # floor.sh PORT ITEMS OUT: one TLS session, every command at once, a UID
